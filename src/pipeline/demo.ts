@@ -1,0 +1,3 @@
+export async function runDemo(_o: { out: string; seed: number }): Promise<void> {
+  throw new Error("demo: not built yet");
+}
