@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEval } from './commands/eval.js';
 
 const program = new Command('disranker')
   .description("Distil an LLM's web-search ranking skill into a BERT cross-encoder.")
@@ -12,6 +13,7 @@ const program = new Command('disranker')
 
 registerDemo(program);
 registerBench(program);
+registerEval(program);
 
 try {
   await program.parseAsync(process.argv);
