@@ -86,7 +86,7 @@ function fmtSigned(v: number): string {
 /** Render rows as an aligned text table, or as a Markdown table. `right`: columns to right-align. */
 export function renderTable(header: string[], rows: string[][], markdown: boolean, right: boolean[]): string {
   if (markdown) {
-    const esc = (s: string) => s.replace(/\|/g, '\\|');
+    const esc = (s: string) => s.trim().replace(/\|/g, '\\|');
     const lines = [
       `| ${header.map(esc).join(' | ')} |`,
       `|${right.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`,
@@ -117,7 +117,7 @@ export function reportTable(r: ReportInput, markdown: boolean): string {
     const e = r.evals[i];
     const cells = shown.map((m) => {
       const v = fmt(e.summary.get(m) as number);
-      if (i === 0 || !multi) return v;
+      if (!multi) return v;
       const c = sig.get(`${name}\u0000${m}`);
       if (!c || !c.significant) return `${v}  `;
       return `${v} ${c.delta > 0 ? '▲' : '▼'}`;
@@ -130,7 +130,7 @@ export function reportTable(r: ReportInput, markdown: boolean): string {
     const holmNote = r.names.length > 2 ? `, Holm-corrected over the ${r.names.length - 1} runs compared` : '';
     parts.push(
       tested
-        ? `▲/▼: significantly better/worse than the baseline at α = ${r.alpha} (paired randomization test, ` +
+        ? `\n▲/▼: significantly better/worse than the baseline at α = ${r.alpha} (paired randomization test, ` +
             `${r.permutations} permutations, seed ${r.seed}${holmNote}).\n`
         : '',
     );
