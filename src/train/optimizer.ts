@@ -1,0 +1,136 @@
+// AdamW: torch's own implementation (torch::optim::AdamW, decoupled weight decay), driven from
+// TypeScript. Parameter groups let norms and biases skip weight decay, as BERT/LLaMA recipes do.
+// The state (step, exp_avg, exp_avg_sq per parameter) saves to and loads from safetensors.
+import { existsSync } from 'node:fs';
+import { DisrankerError } from '../util/errors.js';
+import { loadSafetensors, saveSafetensors, tensor, tidy, type Module } from '../engine/index.js';
+import { nat, Tensor } from '../engine/tensor.js';
+
+export interface ParamGroup {
+  params: Tensor[];
+  /** parameter names, used to match state on load (defaults to the index) */
+  names?: string[];
+  lr: number;
+  weightDecay: number;
+}
+
+export interface AdamWOptions {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+export class AdamW {
+  readonly groups: ParamGroup[];
+  readonly options: Required<AdamWOptions>;
+  private id: number;
+  /** the base lr of each group; schedules scale these */
+  readonly baseLrs: number[];
+
+  constructor(groups: ParamGroup[], opts: AdamWOptions) {
+    this.options = { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, amsgrad: false, ...opts };
+    this.groups = groups;
+    this.baseLrs = groups.map((g) => g.lr);
+    const [b1, b2] = this.options.betas;
+    this.id = nat().adamwCreate(
+      groups.map((g) => ({ params: g.params.map((p) => p.handle), lr: g.lr, weightDecay: g.weightDecay })),
+      b1,
+      b2,
+      this.options.eps,
+      this.options.amsgrad,
+    ) as number;
+  }
+
+  /**
+   * Two groups from a module: weight decay on matrices, none on biases and norm weights (any 1-D parameter),
+   * as in BERT's and HF Trainer's recipes.
+   */
+  static forModule(model: Module, opts: AdamWOptions): AdamW {
+    const decay: [string, Tensor][] = [];
+    const noDecay: [string, Tensor][] = [];
+    for (const [n, p] of model.namedParameters()) {
+      if (!p.requiresGrad) continue;
+      (p.ndim < 2 ? noDecay : decay).push([n, p]);
+    }
+    const wd = opts.weightDecay ?? 0.01;
+    return new AdamW(
+      [
+        { params: decay.map(([, p]) => p), names: decay.map(([n]) => n), lr: opts.lr, weightDecay: wd },
+        { params: noDecay.map(([, p]) => p), names: noDecay.map(([n]) => n), lr: opts.lr, weightDecay: 0 },
+      ],
+      opts,
+    );
+  }
+
+  step(): void {
+    nat().adamwStep(this.id);
+  }
+
+  zeroGrad(): void {
+    nat().zeroGrad(this.groups.flatMap((g) => g.params.map((p) => p.handle)));
+  }
+
+  /** Sets every group's lr to its base lr times `factor` (what a schedule returns). */
+  setLrFactor(factor: number): void {
+    this.baseLrs.forEach((lr, i) => nat().adamwSetLr(this.id, i, lr * factor));
+  }
+
+  /** Saves the state as safetensors: `<name>.exp_avg`, `<name>.exp_avg_sq`, `<name>.step`. */
+  saveState(file: string): void {
+    tidy(() => {
+      const raw = nat().adamwGetState(this.id) as ({ step: number; expAvg: number; expAvgSq: number; maxExpAvgSq?: number } | null)[];
+      const out = new Map<string, Tensor>();
+      let k = 0;
+      for (const [gi, g] of this.groups.entries()) {
+        for (const [pi] of g.params.entries()) {
+          const s = raw[k++];
+          if (!s) continue;
+          const name = g.names?.[pi] ?? `group${gi}.param${pi}`;
+          out.set(`${name}.exp_avg`, wrap(s.expAvg));
+          out.set(`${name}.exp_avg_sq`, wrap(s.expAvgSq));
+          if (s.maxExpAvgSq !== undefined) out.set(`${name}.max_exp_avg_sq`, wrap(s.maxExpAvgSq));
+          out.set(`${name}.step`, tensor([s.step], { dtype: 'int64' }));
+        }
+      }
+      saveSafetensors(file, out, { format: 'pt', optimizer: 'AdamW', lrs: JSON.stringify(this.baseLrs) });
+    });
+  }
+
+  /** Loads state written by saveState; every parameter's entry must match its name and shape. */
+  loadState(file: string): void {
+    if (!existsSync(file)) throw new DisrankerError('DR_ERR_FILE', `${file}: optimizer state not found`);
+    tidy(() => {
+      const st = loadSafetensors(file);
+      const entries: (Record<string, number> | null)[] = [];
+      for (const [gi, g] of this.groups.entries()) {
+        for (const [pi] of g.params.entries()) {
+          const name = g.names?.[pi] ?? `group${gi}.param${pi}`;
+          const step = st.get(`${name}.step`);
+          if (!step) {
+            entries.push(null);
+            continue;
+          }
+          const ea = st.get(`${name}.exp_avg`);
+          const eas = st.get(`${name}.exp_avg_sq`);
+          if (!ea || !eas) throw new DisrankerError('DR_ERR_FILE', `${file}: optimizer state for ${name} is incomplete`);
+          const e: Record<string, number> = { step: step.item(), expAvg: ea.handle, expAvgSq: eas.handle };
+          const m = st.get(`${name}.max_exp_avg_sq`);
+          if (m) e.maxExpAvgSq = m.handle;
+          entries.push(e);
+        }
+      }
+      nat().adamwSetState(this.id, entries);
+    });
+  }
+
+  dispose(): void {
+    nat().adamwFree(this.id);
+  }
+}
+
+/** State tensors come back as raw handles; wrapping gives them to the current scope. */
+function wrap(handle: number): Tensor {
+  return new Tensor(handle);
+}
