@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_METRICS } from '../../eval/names.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function registerEval(program: Command): void {
@@ -11,11 +11,10 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('evaluate TREC runs against qrels (trec_eval metrics, PNR) and compare them with the first run')
     .requiredOption('--qrels <file>', 'TREC qrels "qid iter docid rel" (.gz read transparently)')
-    .requiredOption(
+    .option(
       '--run <file>',
-      'TREC run "qid Q0 docid rank score tag", or a JSON candidate list (.json); repeat for more runs, the first is the baseline',
+      'required: TREC run "qid Q0 docid rank score tag", or a JSON candidate list (.json); repeat for more runs, the first is the baseline',
       collect,
-      [],
     )
     .option(
       '--metrics <list>',
