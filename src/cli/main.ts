@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 
 const program = new Command('disranker')
@@ -13,6 +14,7 @@ const program = new Command('disranker')
 
 registerDemo(program);
 registerBench(program);
+registerData(program);
 registerEval(program);
 
 try {

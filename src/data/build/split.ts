@@ -1,0 +1,43 @@
+// Splits by query: every query id goes to exactly one split, so nothing leaks between train, dev and test.
+// Seeded: the sorted ids are shuffled by the seeded PRNG, then cut by the ratios.
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { DisrankerError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { LAYOUT, type Dataset } from '../dataset.js';
+import { Random } from '../random.js';
+import { compareIds } from '../trec.js';
+
+export const SPLIT_NAMES = ['train', 'dev', 'test'] as const;
+
+export function parseRatios(text: string): number[] {
+  const r = text.split(',').map(Number);
+  if (r.length !== 3 || r.some((x) => !Number.isFinite(x) || x < 0) || Math.abs(r.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
+    throw new DisrankerError('DR_ERR_USAGE', `--ratios must be three non-negative numbers summing to 1 (train,dev,test), got "${text}"`);
+  }
+  return r;
+}
+
+export function splitQueries(qids: Iterable<string>, ratios: number[], seed: number): Record<(typeof SPLIT_NAMES)[number], string[]> {
+  const ids = [...new Set(qids)].sort(compareIds);
+  new Random(seed).fork('split').shuffle(ids);
+  const nTrain = Math.round(ids.length * ratios[0]);
+  const nDev = Math.round(ids.length * ratios[1]);
+  const sort = (xs: string[]) => xs.sort(compareIds);
+  return { train: sort(ids.slice(0, nTrain)), dev: sort(ids.slice(nTrain, nTrain + nDev)), test: sort(ids.slice(nTrain + nDev)) };
+}
+
+/** Write `splits/{train,dev,test}.txt` into the data set (judged queries, or all with `allQueries`). */
+export async function writeSplits(ds: Dataset, opts: { ratios: number[]; seed: number; allQueries?: boolean }): Promise<Record<string, number>> {
+  let qids: string[];
+  if (opts.allQueries || !ds.has(LAYOUT.qrels)) qids = [...(await ds.loadQueries()).keys()];
+  else qids = [...(await ds.qrels()).keys()];
+  const splits = splitQueries(qids, opts.ratios, opts.seed);
+  await fsp.mkdir(join(ds.dir, LAYOUT.splits), { recursive: true });
+  const counts: Record<string, number> = {};
+  for (const name of SPLIT_NAMES) {
+    await writeFileAtomic(join(ds.dir, LAYOUT.splits, `${name}.txt`), splits[name].map((q) => `${q}\n`).join(''));
+    counts[name] = splits[name].length;
+  }
+  return counts;
+}

@@ -1,0 +1,185 @@
+// The work behind `disranker data ...` (src/cli/commands/data.ts registers the options and lazily imports this).
+import { DisrankerError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { Bm25Index, documentText } from './bm25.js';
+import { openDataset, type Dataset } from './dataset.js';
+import type { ImportOptions, ImportResult } from './import/common.js';
+import { parseLabelRange } from './schema.js';
+import { formatRun, type Run } from './trec.js';
+
+export const IMPORT_FORMATS = ['trec-dl', 'msmarco', 'rankllm-json', 'wikiqa', 'jsonl'] as const;
+
+function usage(msg: string): never {
+  throw new DisrankerError('DR_ERR_USAGE', msg);
+}
+
+function int(text: string | undefined, name: string, dflt: number): number {
+  if (text === undefined) return dflt;
+  const v = Number(text);
+  if (!Number.isInteger(v)) usage(`${name} must be an integer, got "${text}"`);
+  return v;
+}
+
+function num(text: string | undefined, name: string, dflt: number): number {
+  if (text === undefined) return dflt;
+  const v = Number(text);
+  if (!Number.isFinite(v)) usage(`${name} must be a number, got "${text}"`);
+  return v;
+}
+
+export async function importCommand(input: string, opts: { format: string; out: string; skipBad?: boolean; force?: boolean; labels?: string; qrels?: string }): Promise<ImportResult> {
+  const base: ImportOptions = { out: opts.out, skipBad: opts.skipBad, force: opts.force };
+  if (opts.labels) {
+    try {
+      base.labels = parseLabelRange(opts.labels);
+    } catch (err) {
+      usage(`--labels: ${(err as Error).message}`);
+    }
+  }
+  let r: ImportResult;
+  switch (opts.format) {
+    case 'trec-dl':
+      r = await (await import('./import/trec-dl.js')).importTrecDl(input, base);
+      break;
+    case 'msmarco':
+      r = await (await import('./import/msmarco.js')).importMsmarco(input, base);
+      break;
+    case 'rankllm-json':
+      r = await (await import('./import/rankllm-json.js')).importRankllmJson(input, { ...base, qrels: opts.qrels });
+      break;
+    case 'wikiqa':
+      r = await (await import('./import/wikiqa.js')).importWikiqa(input, base);
+      break;
+    case 'jsonl':
+      r = await (await import('./import/jsonl.js')).importJsonl(input, base);
+      break;
+    default:
+      usage(`unknown --format "${opts.format}" (choose ${IMPORT_FORMATS.join(', ')})`);
+  }
+  const report = r.bad.report();
+  if (report) console.error(report);
+  console.log(`wrote ${opts.out}: ${Object.entries(r.meta.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return r;
+}
+
+export async function statsCommand(dir: string, opts: { json?: boolean }): Promise<void> {
+  const { computeStats, formatStats } = await import('./stats.js');
+  const s = await computeStats(dir);
+  console.log(opts.json ? JSON.stringify(s, null, 2) : formatStats(s));
+}
+
+export async function synthCommand(opts: { preset: string; seed: string; out: string; force?: boolean; quiet?: boolean }): Promise<void> {
+  const { generateSynthetic } = await import('./synth/generate.js');
+  const { PRESETS } = await import('./synth/world.js');
+  if (!PRESETS[opts.preset]) usage(`unknown --preset "${opts.preset}" (choose ${Object.keys(PRESETS).join(', ')})`);
+  const t0 = Date.now();
+  const meta = await generateSynthetic({
+    preset: opts.preset,
+    seed: int(opts.seed, '--seed', 1),
+    out: opts.out,
+    force: opts.force,
+    onProgress: opts.quiet || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\rimpressions ${done}/${total}`),
+  });
+  if (!opts.quiet && process.stderr.isTTY) process.stderr.write('\n');
+  console.log(`wrote ${opts.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.entries(meta.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+}
+
+/** BM25 run over a data set: rerank each query's candidates (default) or retrieve top-k from all documents. */
+export async function bm25Run(ds: Dataset, opts: { k?: number; retrieve?: boolean; k1?: number; b?: number }): Promise<Run> {
+  const index = new Bm25Index({ k1: opts.k1, b: opts.b });
+  for await (const d of ds.documents()) index.add(d.docid, documentText(d));
+  const queries = await ds.loadQueries();
+  const run: Run = new Map();
+  const k = opts.k ?? 100;
+  if (opts.retrieve) {
+    for (const q of queries.values()) run.set(q.qid, new Map(index.search(q.text, k).map((h) => [h.docid, h.score])));
+  } else {
+    const candidates = await ds.loadCandidates();
+    for (const [qid, hits] of candidates) {
+      const q = queries.get(qid);
+      if (!q) continue;
+      const ids = hits.map((h) => h.docid).filter((d) => index.has(d));
+      const s = index.scoreDocs(q.text, ids);
+      const ranked = ids.map((d, i) => ({ d, s: s[i] })).sort((a, b) => b.s - a.s || (a.d < b.d ? 1 : -1)).slice(0, k);
+      run.set(qid, new Map(ranked.map((x) => [x.d, x.s])));
+    }
+  }
+  for (const docs of run.values()) for (const [d, s] of docs) docs.set(d, Math.round(s * 1e4) / 1e4);
+  return run;
+}
+
+export async function bm25Command(dir: string, opts: { out: string; k?: string; retrieve?: boolean; k1?: string; b?: string; tag?: string }): Promise<void> {
+  const ds = await openDataset(dir);
+  const run = await bm25Run(ds, { k: int(opts.k, '--k', 100), retrieve: opts.retrieve, k1: num(opts.k1, '--k1', 0.9), b: num(opts.b, '--b', 0.4) });
+  await writeFileAtomic(opts.out, formatRun(run, opts.tag ?? 'bm25'));
+  console.log(`wrote ${opts.out}: ${run.size} queries`);
+}
+
+export async function splitCommand(dir: string, opts: { ratios: string; seed: string; allQueries?: boolean }): Promise<void> {
+  const { parseRatios, writeSplits } = await import('./build/split.js');
+  const ds = await openDataset(dir);
+  const counts = await writeSplits(ds, { ratios: parseRatios(opts.ratios), seed: int(opts.seed, '--seed', 1), allQueries: opts.allQueries });
+  console.log(`wrote ${dir}/splits: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+}
+
+async function splitQids(ds: Dataset, name: string | undefined): Promise<Set<string> | undefined> {
+  return name ? new Set(await ds.split(name)) : undefined;
+}
+
+export async function buildCommand(
+  kind: string,
+  dir: string,
+  opts: Record<string, string | boolean | undefined> & { out: string },
+): Promise<void> {
+  const b = await import('./build/training-sets.js');
+  const ds = await openDataset(dir);
+  const qids = await splitQids(ds, opts.split as string | undefined);
+  const str = (k: string) => opts[k] as string | undefined;
+  switch (kind) {
+    case 'cpt': {
+      const weight = (str('weight') ?? 'none') as 'none' | 'pbm' | 'ipw';
+      if (!['none', 'pbm', 'ipw'].includes(weight)) usage(`--weight must be none, pbm or ipw, got "${weight}"`);
+      const r = await b.buildCpt(ds, {
+        out: opts.out,
+        minDwell: num(str('minDwell'), '--min-dwell', 0),
+        skipAbove: !!opts.skipAbove,
+        lastClick: !!opts.lastClick,
+        dedup: opts.dedup !== false,
+        weight,
+        qids,
+      });
+      const prop = r.pbm ? `; PBM propensity by position: ${r.pbm.propensity.map((p) => p.toFixed(3)).join(' ')}` : '';
+      console.log(`wrote ${opts.out}: ${r.records} records from ${r.kept} kept of ${r.clicks} clicks in ${r.impressions} impressions${prop}`);
+      return;
+    }
+    case 'groups': {
+      const labels = (str('labels') ?? 'judged') as 'judged' | 'hidden';
+      if (!['judged', 'hidden'].includes(labels)) usage(`--labels must be judged or hidden, got "${labels}"`);
+      const r = await b.buildGroups(ds, {
+        out: opts.out,
+        groupSize: int(str('groupSize'), '--group-size', 8),
+        positiveLabel: str('positiveLabel') === undefined ? undefined : int(str('positiveLabel'), '--positive-label', 2),
+        hardDepth: int(str('hardDepth'), '--hard-depth', 30),
+        seed: int(str('seed'), '--seed', 1),
+        labels,
+        qids,
+      });
+      console.log(`wrote ${opts.out}: ${r.groups} groups over ${r.queries} queries (${r.skipped} positives without enough negatives skipped)`);
+      return;
+    }
+    case 'distill': {
+      const r = await b.buildDistill(ds, {
+        out: opts.out,
+        candidates: int(str('candidates'), '--candidates', 20),
+        unjudgedOnly: !!opts.unjudgedOnly,
+        maxQueries: str('maxQueries') === undefined ? undefined : int(str('maxQueries'), '--max-queries', 0),
+        seed: int(str('seed'), '--seed', 1),
+        qids,
+      });
+      console.log(`wrote ${opts.out}: ${r.queries} queries, ${r.pairs} (query, candidate) pairs`);
+      return;
+    }
+    default:
+      usage(`unknown training set "${kind}" (choose cpt, groups, distill)`);
+  }
+}
