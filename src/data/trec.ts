@@ -144,14 +144,9 @@ export function compareIds(a: string, b: string): number {
  * This is the order every rank-based metric uses; the run's own rank column is ignored.
  */
 export function rankDocs(docs: Map<string, number>): string[] {
-  const ids = [...docs.keys()];
-  ids.sort((a, b) => {
-    const sa = docs.get(a) as number;
-    const sb = docs.get(b) as number;
-    if (sa !== sb) return sb - sa;
-    return compareIds(b, a);
-  });
-  return ids;
+  const entries = [...docs];
+  entries.sort((a, b) => (a[1] !== b[1] ? b[1] - a[1] : compareIds(b[0], a[0])));
+  return entries.map((e) => e[0]);
 }
 
 /** Query ids sorted the way trec_eval lists them (by bytes, ascending). */
