@@ -67,6 +67,8 @@ export function reportJson(r: ReportInput): string {
 
 // ---- tables ----
 
+const queries = (n: number) => `${n} ${n === 1 ? 'query' : 'queries'}`;
+
 export function fmt(v: number, digits = 4): string {
   if (Number.isNaN(v)) return 'n/a';
   if (v === Infinity) return 'inf';
@@ -156,13 +158,13 @@ export function reportTable(r: ReportInput, markdown: boolean): string {
   const notes: string[] = [];
   r.names.forEach((name, i) => {
     const e = r.evals[i];
-    if (e.skipped.length) notes.push(`${name}: ${e.skipped.length} queries not in the qrels were skipped`);
+    if (e.skipped.length) notes.push(`${name}: ${queries(e.skipped.length)} not in the qrels skipped`);
     if (e.missing.length) {
       const how = r.complete ? 'counted as 0' : 'left out; --complete counts them as 0';
-      notes.push(`${name}: ${e.missing.length} qrels queries have no results (${how})`);
+      notes.push(`${name}: ${queries(e.missing.length)} of the qrels without results (${how})`);
     }
     if (e.pnr && e.pnr.queriesLeftOut > 0) {
-      notes.push(`${name}: pnr_pair_acc leaves out ${e.pnr.queriesLeftOut} queries with no pair of differently labelled judged documents`);
+      notes.push(`${name}: pnr_pair_acc leaves out ${queries(e.pnr.queriesLeftOut)} with no pair of differently labelled judged documents`);
     }
   });
   if (r.summaryMetrics.includes(PNR_LEFT_OUT)) {
