@@ -19,9 +19,10 @@ export interface Line {
 /**
  * Read a text file line by line, as strict UTF-8; `.gz` files are gunzipped on the fly. Nothing is held in memory
  * beyond the current chunk. Invalid UTF-8 is an InputError naming `file:line`; a truncated or corrupt gzip stream is an
- * InputError naming the line where the data ended. Blank lines are yielded too (callers decide).
+ * InputError naming the line where the data ended. Blank lines are yielded too (callers decide). With `bad` skipping,
+ * a line that is not valid UTF-8 is counted and skipped (a broken gzip stream is always fatal).
  */
-export async function* readLines(path: string): AsyncGenerator<Line> {
+export async function* readLines(path: string, bad?: BadLines): AsyncGenerator<Line> {
   try {
     const st = await fsp.stat(path);
     if (!st.isFile()) throw new Error('not a file');
@@ -39,14 +40,17 @@ export async function* readLines(path: string): AsyncGenerator<Line> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending: Buffer[] = [];
   let lineNo = 0;
-  const decode = (bytes: Buffer): string => {
+  const decode = (bytes: Buffer): string | undefined => {
     let end = bytes.length;
     if (end > 0 && bytes[end - 1] === 0x0d) end--;
     let text: string;
     try {
       text = decoder.decode(bytes.subarray(0, end));
     } catch {
-      throw new InputError(path, lineNo, undefined, `invalid UTF-8 (${firstBadByte(bytes)})`);
+      const err = new InputError(path, lineNo, undefined, `invalid UTF-8 (${firstBadByte(bytes)})`);
+      if (!bad) throw err;
+      bad.handle(err);
+      return undefined;
     }
     if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     return text;
@@ -64,7 +68,8 @@ export async function* readLines(path: string): AsyncGenerator<Line> {
           pending = [];
         }
         lineNo++;
-        yield { text: decode(bytes), lineNo };
+        const text = decode(bytes);
+        if (text !== undefined) yield { text, lineNo };
         start = nl + 1;
       }
       if (start < chunk.length) pending.push(chunk.subarray(start));
@@ -79,7 +84,8 @@ export async function* readLines(path: string): AsyncGenerator<Line> {
   }
   if (pending.length > 0) {
     lineNo++;
-    yield { text: decode(Buffer.concat(pending)), lineNo };
+    const text = decode(Buffer.concat(pending));
+    if (text !== undefined) yield { text, lineNo };
   }
 }
 
@@ -154,7 +160,7 @@ export async function* readJsonl<S extends z.ZodType>(
   opts: JsonlOptions = {},
 ): AsyncGenerator<{ record: z.output<S>; lineNo: number }> {
   const bad = opts.bad ?? new BadLines(false);
-  for await (const { text, lineNo } of readLines(path)) {
+  for await (const { text, lineNo } of readLines(path, bad)) {
     if (text.trim() === '') continue;
     let record: z.output<S>;
     try {

@@ -22,7 +22,7 @@ export interface ImportResult {
 
 /** Rows of a tab-separated file; a row with another column count is an InputError. Blank lines are skipped. */
 export async function* readTsv(path: string, columns: readonly string[], bad: BadLines): AsyncGenerator<{ f: string[]; lineNo: number }> {
-  for await (const { text, lineNo } of readLines(path)) {
+  for await (const { text, lineNo } of readLines(path, bad)) {
     if (text.trim() === '') continue;
     const f = text.split('\t');
     if (f.length !== columns.length) {
@@ -38,7 +38,7 @@ export async function* readTsv(path: string, columns: readonly string[], bad: Ba
  * repeated (qid, docid) pairs, each as `file:line: field: what`.
  */
 export async function readQrelsChecked(path: string, range: LabelRange, bad: BadLines, qrels: Qrels = new Map()): Promise<Qrels> {
-  for await (const { text, lineNo } of readLines(path)) {
+  for await (const { text, lineNo } of readLines(path, bad)) {
     const line = text.trim();
     if (line === '') continue;
     try {

@@ -25,7 +25,7 @@ export async function importWikiqa(input: string, opts: ImportOptions): Promise<
     const qrels: Qrels = new Map();
     let header = false;
     let rows = 0;
-    for await (const { text, lineNo } of readLines(input)) {
+    for await (const { text, lineNo } of readLines(input, bad)) {
       if (text.trim() === '') continue;
       const f = text.split('\t');
       if (!header) {
