@@ -112,6 +112,7 @@ export class TextTokenizer {
     } catch (err) {
       throw new InputError(this.name, undefined, undefined, `cannot build the tokenizer: ${(err as Error).message}`);
     }
+    cacheWordPiece(this.hf);
     const mml = this.config.model_max_length;
     this.modelMaxLength = typeof mml === 'number' && mml > 0 && mml < 1e9 ? mml : undefined;
     this.resolveSpecials(src, opts.overrides ?? {});
@@ -300,6 +301,30 @@ export class TextTokenizer {
   get addsBos(): boolean {
     return this.startsWith(this.single, this.special.bos?.id);
   }
+}
+
+/**
+ * The library's WordPiece re-runs the greedy longest-match for every word it sees (about a quarter of
+ * BERT encoding time). Each word's pieces depend on the word alone, so a word → pieces cache is exact.
+ */
+function cacheWordPiece(hf: HfTokenizer): void {
+  const model = hf.model as unknown as { encode?: (words: string[]) => string[]; max_input_chars_per_word?: number };
+  if (!model || typeof model.encode !== 'function' || model.max_input_chars_per_word === undefined) return;
+  const encode = model.encode.bind(model);
+  const cache = new Map<string, string[]>();
+  model.encode = (words: string[]): string[] => {
+    const out: string[] = [];
+    for (const w of words) {
+      let pieces = cache.get(w);
+      if (pieces === undefined) {
+        pieces = encode([w]);
+        if (cache.size >= 100_000) cache.clear();
+        cache.set(w, pieces);
+      }
+      for (const p of pieces) out.push(p);
+    }
+    return out;
+  };
 }
 
 /** Build a tokenizer from parsed documents (e.g. a freshly trained one). */
