@@ -81,6 +81,9 @@ export async function* readLines(path: string, bad?: BadLines): AsyncGenerator<L
       throw new InputError(path, lineNo + 1, undefined, `truncated or corrupt gzip data (${e.message})`);
     }
     throw new DisrankerError('DR_ERR_FILE', `${path}: cannot read: ${e.message}`, { cause: err });
+  } finally {
+    // Also when the reader stops early: close the file (a piped gunzip does not close its source).
+    file.destroy();
   }
   if (pending.length > 0) {
     lineNo++;
