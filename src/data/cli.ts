@@ -5,7 +5,7 @@ import { Bm25Index, documentText } from './bm25.js';
 import { openDataset, type Dataset } from './dataset.js';
 import type { ImportOptions, ImportResult } from './import/common.js';
 import { parseLabelRange } from './schema.js';
-import { formatRun, type Run } from './trec.js';
+import { formatQrels, formatRun, type Run } from './trec.js';
 
 export const IMPORT_FORMATS = ['trec-dl', 'msmarco', 'rankllm-json', 'wikiqa', 'jsonl'] as const;
 
@@ -113,6 +113,23 @@ export async function bm25Command(dir: string, opts: { out: string; k?: string; 
   const run = await bm25Run(ds, { k: int(opts.k, '--k', 100), retrieve: opts.retrieve, k1: num(opts.k1, '--k1', 0.9), b: num(opts.b, '--b', 0.4) });
   await writeFileAtomic(opts.out, formatRun(run, opts.tag ?? 'bm25'));
   console.log(`wrote ${opts.out}: ${run.size} queries`);
+}
+
+/** Export a data set's candidate lists as a TREC run, or its (hidden) qrels as TREC qrels. */
+export async function exportCommand(dir: string, opts: { what: string; out: string; tag?: string }): Promise<void> {
+  const ds = await openDataset(dir);
+  let text: string;
+  if (opts.what === 'candidates') {
+    const run: Run = new Map();
+    for (const [qid, hits] of await ds.loadCandidates()) run.set(qid, new Map(hits.map((h) => [h.docid, h.score])));
+    text = formatRun(run, opts.tag ?? 'candidates');
+  } else if (opts.what === 'qrels' || opts.what === 'hidden-qrels') {
+    text = formatQrels(opts.what === 'qrels' ? await ds.qrels() : await ds.hiddenQrels());
+  } else {
+    usage(`--what must be candidates, qrels or hidden-qrels, got "${opts.what}"`);
+  }
+  await writeFileAtomic(opts.out, text);
+  console.log(`wrote ${opts.out}`);
 }
 
 export async function splitCommand(dir: string, opts: { ratios: string; seed: string; allQueries?: boolean }): Promise<void> {

@@ -31,6 +31,9 @@ test('synth, stats --json, bm25 run, build cpt; a bad import exits 1 with file:l
   const lines = readFileSync(join(root, 'run.txt'), 'utf8').trim().split('\n');
   assert.equal(lines.length, 600);
   assert.match(lines[0], /^q\d+ Q0 d\d+ 1 [\d.]+ bm25$/);
+  r = cli('export', ds, '--what', 'hidden-qrels', '--out', join(root, 'hidden.txt'));
+  assert.equal(r.code, 0, r.err);
+  assert.ok(readFileSync(join(root, 'hidden.txt')).equals(readFileSync(join(ds, 'hidden-qrels.txt'))));
   r = cli('build', 'cpt', ds, '--out', join(root, 'cpt.jsonl'), '--weight', 'ipw', '--min-dwell', '20');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /PBM propensity by position: 1\.000/);

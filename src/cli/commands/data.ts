@@ -53,6 +53,17 @@ export function registerData(program: Command): void {
       await bm25Command(dir, opts);
     });
   data
+    .command('export')
+    .description('export candidate lists as a TREC run (scores as stored), or qrels / hidden qrels as TREC qrels')
+    .argument('<dir>', 'data set folder')
+    .requiredOption('--what <what>', 'candidates | qrels | hidden-qrels')
+    .requiredOption('--out <file>', 'file to write')
+    .option('--tag <tag>', 'run tag', 'candidates')
+    .action(async (dir: string, opts) => {
+      const { exportCommand } = await import('../../data/cli.js');
+      await exportCommand(dir, opts);
+    });
+  data
     .command('split')
     .description('split the judged queries (or all) into train/dev/test by query; writes DIR/splits/*.txt')
     .argument('<dir>', 'data set folder')
