@@ -211,10 +211,10 @@ export function formatStats(s: DatasetStats): string {
   if (s.ctr) {
     const t = s.ctr;
     out.push(`CTR by position (rows) and ${t.labels} label (columns), clicks/shown (${t.unlabeled} shown results without a label left out):`);
-    out.push(['pos', ...t.labelValues.map((l) => `label ${l}`)].map((x) => x.padStart(14)).join(''));
+    out.push(['pos', ...t.labelValues.map((l) => `label ${l}`)].map((x) => x.padStart(17)).join(''));
     for (let p = 0; p < t.positions; p++) {
       const cells = t.labelValues.map((_, j) => (t.shown[p][j] === 0 ? '-' : `${(t.clicks[p][j] / t.shown[p][j]).toFixed(3)} (${t.shown[p][j]})`));
-      out.push([String(p + 1), ...cells].map((x) => x.padStart(14)).join(''));
+      out.push([String(p + 1), ...cells].map((x) => x.padStart(17)).join(''));
     }
   }
   return out.join('\n');
