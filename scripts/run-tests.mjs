@@ -21,6 +21,6 @@ if (chosen.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...chosen];
+const args = ['--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', ...chosen];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: process.env });
 process.exit(r.status ?? 1);

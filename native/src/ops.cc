@@ -16,7 +16,6 @@ static c10::optional<at::Scalar> OptScalar(const Napi::CallbackInfo& info, size_
   if (!Has(info, i)) return c10::nullopt;
   return ArgScalar(info, i);
 }
-static std::string ShapeStr(const at::Tensor& t) { return c10::str(t.sizes()); }
 
 #define UNARY(name, expr)                          \
   DR_FN(name) {                                    \

@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -96,7 +97,9 @@ std::vector<at::Tensor> ArgTList(const Napi::CallbackInfo& info, size_t i) {
 
 at::Scalar ArgScalar(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsBoolean()) return at::Scalar(info[i].As<Napi::Boolean>().Value());
+  // An integral JS number is an integer scalar, as in Python (int_tensor * 0 stays int64).
   double v = info[i].As<Napi::Number>().DoubleValue();
+  if (std::isfinite(v) && v == std::trunc(v) && std::abs(v) < 9.007199254740992e15) return at::Scalar(static_cast<int64_t>(v));
   return at::Scalar(v);
 }
 

@@ -4,7 +4,7 @@
 // Input: [CLS] query [SEP] title + summary [SEP]; output: one relevance score per pair (logits[:, 0]).
 //
 // Shapes: B batch, T tokens, H hidden, nh heads, hs = H / nh head size.
-import { arange, Embedding, LayerNorm, Linear, Module, type Tensor, type DType } from '../engine/index.js';
+import { arange, zerosLike, Embedding, LayerNorm, Linear, Module, type Tensor, type DType } from '../engine/index.js';
 
 /** Fields and defaults of HF's BertConfig (bert-base-uncased sizes); names are the config.json keys. */
 export interface BertConfig {
@@ -220,7 +220,7 @@ export class BertModel extends Module {
       throw new Error(`sequence length ${T} exceeds max_position_embeddings ${this.config.max_position_embeddings}`);
     }
     const positions = arange(0, T, 1, { device: inputIds.device }); // (T), broadcast over the batch
-    const types = tokenTypeIds ?? inputIds.mul(0);
+    const types = tokenTypeIds ?? zerosLike(inputIds);
     const x = this.embeddings.forward(inputIds, types, positions);
     const dtype: DType = x.dtype === 'float64' ? 'float64' : 'float32';
     // (B, T) 1/0 → additive (B, 1, 1, T): 0 for tokens, finfo(float32).min for padding.

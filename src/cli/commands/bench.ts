@@ -18,4 +18,16 @@ export function registerBench(program: Command): void {
       const { benchEngine } = await import('../bench/engine.js');
       await benchEngine(opts);
     });
+  bench
+    .command('tokenizer')
+    .description('time BERT pair encoding (query + passage, truncated and padded to --seq tokens)')
+    .option('--tokenizer <dir>', 'tokenizer folder (default: ../shared bert-base-uncased, else one trained on generated text)')
+    .option('--batch <n>', 'pairs per batch', '32')
+    .option('--seq <n>', 'max length in tokens', '128')
+    .option('--seconds <n>', 'seconds to time', '3')
+    .option('--json', 'print one JSON object')
+    .action(async (opts) => {
+      const { benchTokenizer } = await import('../bench/tokenizer.js');
+      await benchTokenizer(opts);
+    });
 }
