@@ -107,6 +107,19 @@ export abstract class Module {
     return this;
   }
 
+  /** Moves every parameter to `device` ('cpu', 'cuda', 'cuda:1') in place. */
+  toDevice(device: string): this {
+    for (const [, m] of this.namedModules()) {
+      for (const [n, p] of m._params) {
+        if (p.device === device) continue;
+        const q = p.detach().to(device);
+        if (p.requiresGrad) q.requiresGrad_(true);
+        m.setParam(n, q);
+      }
+    }
+    return this;
+  }
+
   /** Frees every parameter. */
   dispose(): void {
     for (const p of this.parameters()) p.dispose();

@@ -55,17 +55,18 @@ export async function benchEngine(opts: BenchEngineOptions): Promise<Record<stri
   const device = opts.device;
   manualSeed(0);
   const model = new BertForSequenceClassification(bertConfig(REFERENCE_BERT));
+  if (device !== 'cpu') model.toDevice(device);
   const opt = AdamW.forModule(model, { lr: 1e-4, weightDecay: 0.01 });
   const sync = () => device !== 'cpu' && cudaSynchronize();
   const mixed = (fn: () => ReturnType<typeof model.score>) => (dtype === 'bfloat16' ? autocast(fn, 'bfloat16', device === 'cpu' ? 'cpu' : 'cuda') : fn());
 
   // One fixed batch: random token ids, all positions real, query segment 0 / document segment 1.
   const batch = tidy(() => {
-    const inputIds = randint(1, REFERENCE_BERT.vocab_size, [B, T]);
-    const attentionMask = ones([B, T], { dtype: 'int64' });
+    const inputIds = randint(1, REFERENCE_BERT.vocab_size, [B, T], { device });
+    const attentionMask = ones([B, T], { dtype: 'int64', device });
     const half = Math.floor(T / 4);
-    const tokenTypeIds = cat([zeros([B, half], { dtype: 'int64' }), ones([B, T - half], { dtype: 'int64' })], 1);
-    const target = randn([B]);
+    const tokenTypeIds = cat([zeros([B, half], { dtype: 'int64', device }), ones([B, T - half], { dtype: 'int64', device })], 1);
+    const target = randn([B], { device });
     return { inputIds, attentionMask, tokenTypeIds, target };
   });
   const inputs = { inputIds: batch.inputIds, attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds };
