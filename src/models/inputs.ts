@@ -1,0 +1,65 @@
+// From text to model inputs: the tokenizers' flat [B, T] encodings (src/text) as int64 tensors for the BERT
+// cross-encoder and the decoder ranker. src/text never loads the engine; this is where the two meet.
+import { tensor, type Device, type Tensor } from '../engine/index.js';
+import {
+  encodeCptExamples,
+  encodePairs,
+  encodeRankingInputs,
+  type DecoderEncodingOptions,
+  type EncodedBatch,
+  type PairEncodingOptions,
+  type QueryDocument,
+  type TextTokenizer,
+} from '../text/index.js';
+import type { BertInputs } from './bert.js';
+import type { DecoderInputs } from './llama.js';
+
+export interface BatchTensors {
+  inputIds: Tensor; // [B, T] int64
+  attentionMask: Tensor; // [B, T] int64, 1 = token
+  tokenTypeIds: Tensor; // [B, T] int64
+  labels?: Tensor; // [B, T] int64, -100 = ignored (CPT)
+  poolIndex: Tensor; // [B] int64, last position whose mask is 1
+}
+
+/** An EncodedBatch as int64 tensors (owned by the current tidy() scope). */
+export function batchTensors(batch: EncodedBatch, device?: Device): BatchTensors {
+  const shape = batch.shape;
+  const o = { dtype: 'int64' as const, shape, device };
+  return {
+    inputIds: tensor(batch.inputIds, o),
+    attentionMask: tensor(batch.attentionMask, o),
+    tokenTypeIds: tensor(batch.tokenTypeIds, o),
+    labels: batch.labels ? tensor(batch.labels, o) : undefined,
+    poolIndex: tensor(batch.poolIndex, { dtype: 'int64', shape: [shape[0]], device }),
+  };
+}
+
+/** Cross-encoder inputs `[CLS] query [SEP] title summary [SEP]` for BertForSequenceClassification. */
+export function bertPairInputs(tok: TextTokenizer, pairs: QueryDocument[], opts: PairEncodingOptions & { device?: Device } = {}): BertInputs {
+  const t = batchTensors(encodePairs(tok, pairs, opts), opts.device);
+  return { inputIds: t.inputIds, attentionMask: t.attentionMask, tokenTypeIds: t.tokenTypeIds };
+}
+
+/**
+ * Decoder ranking inputs (RankLLaMA template + the tokenizer's eos) for LlamaForCausalLM.rank(); the score head
+ * pools the last position whose mask is 1, the eos, for left or right padding.
+ */
+export function decoderRankingInputs(
+  tok: TextTokenizer,
+  items: QueryDocument[],
+  opts: DecoderEncodingOptions & { device?: Device } = {},
+): DecoderInputs & { poolIndex: Tensor } {
+  const t = batchTensors(encodeRankingInputs(tok, items, opts), opts.device);
+  return { inputIds: t.inputIds, attentionMask: t.attentionMask, poolIndex: t.poolIndex };
+}
+
+/** CPT inputs and labels (document and eos tokens count; -100 elsewhere) for LlamaForCausalLM.lmLoss(). */
+export function decoderCptInputs(
+  tok: TextTokenizer,
+  items: QueryDocument[],
+  opts: DecoderEncodingOptions & { device?: Device } = {},
+): { inputs: DecoderInputs; labels: Tensor } {
+  const t = batchTensors(encodeCptExamples(tok, items, opts), opts.device);
+  return { inputs: { inputIds: t.inputIds, attentionMask: t.attentionMask }, labels: t.labels! };
+}
