@@ -75,10 +75,15 @@ export class LoraAdapter {
     readonly config: LoraConfig,
   ) {
     this.scale = config.use_rslora ? config.lora_alpha / Math.sqrt(config.r) : config.lora_alpha / config.r;
+    // Validate every target before hooking any, so an error leaves the model untouched.
+    const targets: [string, Linear][] = [];
     for (const [path, m] of model.namedModules()) {
       if (!path || !matchesTarget(path, config.target_modules)) continue;
       if (!(m instanceof Linear)) throw new DisrankerError('DR_ERR_MODEL', `LoRA: target module ${path} is not a linear layer`);
       if (this.isHooked(m)) throw new DisrankerError('DR_ERR_MODEL', `LoRA: ${path} already has an adapter`);
+      targets.push([path, m]);
+    }
+    for (const [path, m] of targets) {
       const [out, inp] = m.weight.shape;
       const bound = 1 / Math.sqrt(inp);
       const A = zeros([config.r, inp], { dtype: m.weight.dtype, device: m.weight.device }).uniform_(-bound, bound);
