@@ -63,7 +63,7 @@ for (const fam of ['llama', 'qwen2'] as const) {
     const exp = expected<DecoderExpected>(dir);
     try {
       for (const [name, b] of Object.entries(batches(dir))) {
-        const { scores, pool } = tidy(() =>
+        const { scores, pool } = tidy((): { scores: number[]; pool: number[] } =>
           noGrad(() => {
             const inp = toTensors(b);
             return { scores: model.rank(inp).toArray(), pool: LlamaForCausalLM.poolIndex(inp.inputIds, inp.attentionMask).toArray() };
