@@ -2,7 +2,9 @@
 // layouts) after a backward of a score-based loss; padding does not move the decoder's score.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineAvailable, mseLoss, noGrad, tensor, tidy, zeroGrad } from '../../src/engine/index.js';
+import { engineAvailable, liveTensors, mseLoss, noGrad, tensor, tidy, zeroGrad } from '../../src/engine/index.js';
+import { generate } from '../../src/models/generate.js';
+import { addLora } from '../../src/models/lora.js';
 import { LlamaForCausalLM } from '../../src/models/llama.js';
 import { need } from '../helpers/env.js';
 import { bertBatch, decoderBatch, gradSums, tinyBert, tinyLlama } from './tiny.js';
@@ -97,6 +99,28 @@ test('decoder score: right padding, left padding (with and without position_ids)
       const d = Math.max(...s.map((v, i) => Math.abs(v - singles[i])));
       assert.ok(d < 1e-5, `pad=${pad} left=${left} pos=${withPos}: maxdiff vs singles ${d}`);
     }
+  } finally {
+    m.dispose();
+  }
+});
+
+test('no tensor leaks: forward, both heads, LM loss, generation, LoRA attach/detach return to the same live count', (t) => {
+  if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
+  const m = tinyLlama(9);
+  try {
+    const before = liveTensors();
+    tidy(() => {
+      noGrad(() => m.both(decoderBatch()));
+    });
+    tidy(() => {
+      const inp = decoderBatch();
+      m.lmLoss(inp, inp.inputIds).backward();
+    });
+    zeroGrad(m.parameters());
+    generate(m, [[1, 5, 6]], { maxNewTokens: 3, topK: 3 });
+    const lora = addLora(m, { target_modules: ['q_proj'] });
+    lora.detach();
+    assert.equal(liveTensors(), before);
   } finally {
     m.dispose();
   }
