@@ -1,11 +1,14 @@
-// The main job on the embedded default data, until the full CPT → SFT → teacher → distillation pipeline lands:
-//   1. generate the synthetic web-search world (click log + human-judged queries);
-//   2. train a WordPiece vocabulary on it;
-//   3. train a small BERT cross-encoder from scratch on the click log (listwise softmax over each result page);
-//   4. rerank the judged queries' candidates and evaluate against the human labels, next to BM25 and the
+// The main job on the embedded default data: the first stage of the method, end to end on the engine.
+//   1. generate the synthetic web-search world (a click log, plus human-judged queries kept apart from it);
+//   2. train a byte-level BPE vocabulary on it;
+//   3. continued pre-training (CPT) of a small LLaMA-style decoder on the click log: the input is the query, the
+//      target the clicked title + summary, and the next-token loss counts only on the target tokens;
+//   4. show what CPT taught (titles generated for held-out judged queries), and rank the judged queries'
+//      candidates by what the model learnt, log p(document | query) − log p(document), next to BM25 and the
 //      production ranker that produced the click log.
-// Each stage is skipped when its output is already there, so an interrupted run resumes.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// Every stage is skipped when its output is there; CPT checkpoints every --checkpoint-every steps and resumes.
+// Later stages (ranking SFT, teacher scoring, distillation into BERT) build on this model.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { openDataset } from '../data/dataset.js';
@@ -13,38 +16,50 @@ import { generateSynthetic } from '../data/synth/generate.js';
 import { Bm25Index, documentText as bm25Text } from '../data/bm25.js';
 import { formatRun, type Run } from '../data/trec.js';
 import { Random } from '../data/random.js';
-import type { Impression } from '../data/schema.js';
 import { evalCommand } from '../eval/run-eval.js';
-import { encodePairs, loadTokenizer, saveTrainedTokenizer, trainWordPiece, type TextTokenizer } from '../text/index.js';
-import { manualSeed, noGrad, saveSafetensors, tensor, tidy, type Tensor } from '../engine/index.js';
-import { BertForSequenceClassification, bertConfig } from '../models/bert.js';
+import { loadTokenizer, saveTrainedTokenizer, trainByteLevelBpe, type QueryDocument, type TextTokenizer } from '../text/index.js';
+import { crossEntropy, loadSafetensors, manualSeed, noGrad, saveSafetensors, tidy } from '../engine/index.js';
+import { LlamaForCausalLM, llamaConfig } from '../models/llama.js';
+import { decoderCptInputs } from '../models/inputs.js';
+import { generateForQueries } from '../models/generate.js';
+import { saveHfModel } from '../models/hf.js';
 import { AdamW } from '../train/optimizer.js';
-import { lrFactor } from '../train/schedule.js';
-import { listwiseSoftmaxLoss } from '../train/losses/listwise-softmax.js';
+import { lrFactor, type Schedule } from '../train/schedule.js';
 import { writeFileAtomicSync } from '../util/fs.js';
 
 export interface DemoOptions {
   out: string;
   seed: number;
+  /** synthetic world size (tiny, small, medium, large) */
   preset?: string;
+  /** CPT optimizer steps */
   steps?: number;
   lr?: number;
-  /** what to learn from: 'clicks' (the click log) or 'hidden' (the synthetic world's true labels of click-log queries) */
-  labels?: 'clicks' | 'hidden';
+  batchSize?: number;
+  checkpointEvery?: number;
 }
 
-const MAX_LEN = 64;
-const PAGES_PER_BATCH = 4;
+const MAX_LEN = 96;
+const MIN_DWELL = 10; // seconds: shorter clicks are treated as misclicks
+
+interface CheckpointState {
+  step: number;
+  losses: number[];
+}
 
 export async function runDemo(opts: DemoOptions): Promise<void> {
   const preset = opts.preset ?? 'small';
-  const steps = opts.steps ?? 600;
+  const steps = opts.steps ?? 400;
+  const batchSize = opts.batchSize ?? 16;
+  const lr = opts.lr ?? 2e-3;
+  const every = opts.checkpointEvery ?? 100;
   const dataDir = join(opts.out, 'data');
   const tokDir = join(opts.out, 'tokenizer');
-  const modelDir = join(opts.out, 'model');
+  const ckptDir = join(opts.out, 'cpt-checkpoint');
+  const modelDir = join(opts.out, 'cpt-model');
   mkdirSync(opts.out, { recursive: true });
   const t0 = performance.now();
-  const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+  const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
 
   // 1. data
   if (!existsSync(join(dataDir, 'meta.json'))) {
@@ -56,80 +71,116 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const queries = await ds.loadQueries();
   const qrels = await ds.qrels();
   const candidates = await ds.loadCandidates();
-  const hidden = opts.labels === 'hidden' ? await ds.hiddenQrels() : undefined;
-  const pages: Impression[] = [];
-  for await (const imp of ds.impressions()) if (imp.results.some((r) => r.clicked) && !qrels.has(imp.qid)) pages.push(imp);
-  log(`${docs.size} documents, ${queries.size} queries (${qrels.size} judged), ${pages.length} result pages with clicks`);
+  const records: QueryDocument[] = [];
+  let pages = 0;
+  for await (const imp of ds.impressions()) {
+    if (qrels.has(imp.qid)) continue; // the judged queries are for evaluation only
+    pages++;
+    for (const r of imp.results) if (r.clicked && r.dwell >= MIN_DWELL) records.push({ query: imp.query, title: r.title, summary: r.summary });
+  }
+  log(`${docs.size} documents, ${queries.size} queries (${qrels.size} judged); CPT corpus: ${records.length} clicks with dwell ≥ ${MIN_DWELL}s from ${pages} result pages`);
 
   // 2. vocabulary
   if (!existsSync(join(tokDir, 'tokenizer.json'))) {
-    log('training a WordPiece vocabulary (8,000 tokens)');
+    log('training a byte-level BPE vocabulary (4,000 tokens)');
     const corpus = function* () {
       for (const d of docs.values()) yield `${d.title} ${d.summary}`;
       for (const q of queries.values()) yield q.text;
     };
-    saveTrainedTokenizer(tokDir, trainWordPiece(corpus(), { vocabSize: 8000 }));
+    saveTrainedTokenizer(tokDir, trainByteLevelBpe(corpus(), { vocabSize: 4000, addPrefixSpace: true }));
   }
   const tok = loadTokenizer(tokDir);
 
-  // 3. train on clicks
+  // 3. CPT
   manualSeed(opts.seed);
-  const config = bertConfig({
+  const config = llamaConfig({
     vocab_size: tok.vocabSize,
     hidden_size: 128,
+    intermediate_size: 344,
     num_hidden_layers: 2,
     num_attention_heads: 4,
-    intermediate_size: 512,
+    num_key_value_heads: 2,
     max_position_embeddings: MAX_LEN,
+    tie_word_embeddings: true,
+    bos_token_id: tok.special.bos?.id ?? null,
+    eos_token_id: tok.special.eos!.id,
+    pad_token_id: tok.special.pad?.id ?? tok.special.eos!.id,
   });
-  const model = new BertForSequenceClassification(config);
-  const opt = AdamW.forModule(model, { lr: opts.lr ?? 2e-3, weightDecay: 0.01 });
-  const schedule = { kind: 'linear' as const, warmupSteps: Math.round(steps * 0.1), totalSteps: steps };
-  const rng = new Random(opts.seed).fork('demo-batches');
-  log(`training a BERT cross-encoder (L2 H128, ${(model.numParameters() / 1e6).toFixed(2)}M parameters) for ${steps} steps on clicks`);
-  const bar = new SingleBar({ format: '  train [{bar}] {value}/{total} steps | loss {loss} | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic);
-  const showBar = process.stdout.isTTY;
-  if (showBar) bar.start(steps, 0, { loss: '-' });
-  let ema = NaN;
-  const losses: number[] = [];
-  model.train();
-  for (let step = 0; step < steps; step++) {
-    opt.setLrFactor(lrFactor(schedule, step));
-    const batch = Array.from({ length: PAGES_PER_BATCH }, () => pages[rng.int(pages.length)]);
-    if (opts.labels === 'hidden') {
-      for (let i = 0; i < batch.length; i++) {
-        const p = batch[i];
-        const hits = rng.sample(candidates.get(p.qid)!, 10);
-        batch[i] = { ...p, results: hits.map((h, k) => ({ position: k + 1, docid: h.docid, title: docs.get(h.docid)!.title, summary: docs.get(h.docid)!.summary, url: '', clicked: false, dwell: 0, label: hidden!.get(p.qid)?.get(h.docid) ?? 0 })) } as Impression;
-      }
-    }
-    const loss = tidy(() => {
-      const G = Math.min(...batch.map((p) => p.results.length));
-      const pairs = batch.flatMap((p) => p.results.slice(0, G).map((r) => ({ query: p.query, title: r.title, summary: r.summary })));
-      const clicks = batch.flatMap((p) => p.results.slice(0, G).map((r) => (opts.labels === 'hidden' ? 2 ** (r as { label?: number }).label! - 1 : r.clicked ? 1 : 0)));
-      const scores = scorePairs(model, tok, pairs).view(batch.length, G);
-      const l = listwiseSoftmaxLoss(scores, tensor(clicks, { shape: [batch.length, G] }));
-      l.backward();
-      opt.step();
-      opt.zeroGrad();
-      return l.item();
-    });
-    losses.push(loss);
-    ema = Number.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
-    if (showBar) bar.update(step + 1, { loss: ema.toFixed(4) });
-    else if ((step + 1) % 100 === 0) log(`  step ${step + 1}/${steps}: loss ${ema.toFixed(4)}`);
+  const model = new LlamaForCausalLM(config);
+  const opt = AdamW.forModule(model, { lr, weightDecay: 0.01 });
+  const schedule: Schedule = { kind: 'cosine', warmupSteps: Math.min(30, Math.round(steps / 10)), totalSteps: steps, minFactor: 0.1 };
+  let state: CheckpointState = { step: 0, losses: [] };
+  if (existsSync(join(ckptDir, 'state.json'))) {
+    state = JSON.parse(readFileSync(join(ckptDir, 'state.json'), 'utf8')) as CheckpointState;
+    tidy(() => model.loadStateDict(loadSafetensors(join(ckptDir, 'model.safetensors')), { source: ckptDir }));
+    opt.loadState(join(ckptDir, 'optimizer.safetensors'));
+    log(`resuming CPT from the checkpoint at step ${state.step}`);
   }
-  if (showBar) bar.stop();
-  model.eval();
-  mkdirSync(modelDir, { recursive: true });
-  saveSafetensors(join(modelDir, 'model.safetensors'), model.stateDict(), { format: 'pt' });
-  writeFileAtomicSync(join(modelDir, 'config.json'), JSON.stringify({ architectures: ['BertForSequenceClassification'], model_type: 'bert', ...config }, null, 2) + '\n');
+  const saveCheckpoint = () => {
+    mkdirSync(ckptDir, { recursive: true });
+    saveSafetensors(join(ckptDir, 'model.safetensors'), model.stateDict(), { format: 'pt' });
+    opt.saveState(join(ckptDir, 'optimizer.safetensors'));
+    writeFileAtomicSync(join(ckptDir, 'state.json'), JSON.stringify(state)); // written last: it marks the checkpoint complete
+  };
 
-  // 4. evaluate on the human-judged queries
-  log(`reranking the candidates of ${qrels.size} judged queries`);
+  if (state.step < steps) {
+    log(`CPT of a LLaMA-style decoder (L2 H128, GQA 4/2 heads, ${(model.numParameters() / 1e6).toFixed(2)}M parameters), ${steps} steps of ${batchSize}`);
+    const bar = new SingleBar({ format: '        CPT [{bar}] {value}/{total} steps | loss {loss} | {rate} steps/s | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic);
+    const tty = process.stdout.isTTY;
+    if (tty) bar.start(steps, state.step, { loss: '-', rate: '-' });
+    model.train();
+    const tStart = performance.now();
+    const startStep = state.step;
+    while (state.step < steps) {
+      // The batch of step s depends only on (seed, s), so a resumed run sees the same data.
+      const rng = new Random(opts.seed).fork(`cpt-step-${state.step}`);
+      opt.setLrFactor(lrFactor(schedule, state.step));
+      const loss = tidy(() => {
+        const { inputs, labels } = decoderCptInputs(tok, Array.from({ length: batchSize }, () => records[rng.int(records.length)]), { maxLength: MAX_LEN });
+        const l = model.lmLoss(inputs, labels);
+        l.backward();
+        opt.step();
+        opt.zeroGrad();
+        return l.item();
+      });
+      state.losses.push(Number(loss.toFixed(4)));
+      state.step++;
+      const rate = (state.step - startStep) / ((performance.now() - tStart) / 1000);
+      if (tty) bar.update(state.step, { loss: loss.toFixed(3), rate: rate.toFixed(1) });
+      else if (state.step % 50 === 0 || state.step === steps) {
+        log(`  step ${state.step}/${steps}: loss ${loss.toFixed(3)}, ETA ${Math.round((steps - state.step) / rate)}s`);
+      }
+      if (state.step % every === 0 || state.step === steps) saveCheckpoint();
+    }
+    if (tty) bar.stop();
+  }
+  model.eval();
+  const first = state.losses.slice(0, 10);
+  const last = state.losses.slice(-10);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  log(`CPT loss: ${mean(first).toFixed(3)} (first 10 steps) → ${mean(last).toFixed(3)} (last 10)`);
+  saveHfModel(modelDir, model, {
+    card: {
+      task: 'continued pre-training on clicks (query → clicked title + summary)',
+      data: { dataset: dataDir, preset, seed: opts.seed, records: records.length, min_dwell_s: MIN_DWELL },
+      steps,
+      losses: { kind: 'next-token cross-entropy on target tokens', first10_mean: mean(first), last10_mean: mean(last) },
+      hyperparameters: { lr, batch_size: batchSize, schedule, max_length: MAX_LEN, optimizer: 'AdamW', weight_decay: 0.01 },
+    },
+  });
+
+  // 4a. what CPT taught: generated titles for judged queries the model never saw
+  const judged = [...qrels.keys()].slice(0, 3).map((q) => queries.get(q)!.text);
+  const generated = generateForQueries(model, tok, judged, { maxNewTokens: 20 });
+  console.log('\nWhat CPT taught (held-out judged queries → generated result):');
+  judged.forEach((q, i) => console.log(`  ${q}\n    → ${generated[i].trim()}`));
+  console.log();
+
+  // 4b. rank the judged queries' candidates
+  log(`ranking the candidates of ${qrels.size} judged queries`);
   const bm25 = new Bm25Index();
   for (const d of docs.values()) bm25.add(d.docid, bm25Text(d));
-  const runs: Record<string, Run> = { bm25: new Map(), production: new Map(), 'bert-clicks': new Map() };
+  const runs: Record<string, Run> = { bm25: new Map(), production: new Map(), 'cpt-likelihood': new Map() };
   for (const qid of qrels.keys()) {
     const hits = candidates.get(qid) ?? [];
     const q = queries.get(qid)!.text;
@@ -137,30 +188,38 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const b = bm25.scoreDocs(q, ids);
     runs.bm25.set(qid, new Map(ids.map((d, i) => [d, b[i]])));
     runs.production.set(qid, new Map(hits.map((h) => [h.docid, -h.rank])));
-    const s = tidy(() => noGrad(() => scorePairs(model, tok, ids.map((d) => ({ query: q, title: docs.get(d)!.title, summary: docs.get(d)!.summary }))).toArray()));
-    runs['bert-clicks'].set(qid, new Map(ids.map((d, i) => [d, s[i]])));
+    const items = ids.map((d) => ({ query: q, title: docs.get(d)!.title, summary: docs.get(d)!.summary }));
+    const conditional = meanLogLikelihood(model, tok, items);
+    const prior = meanLogLikelihood(model, tok, items.map((it) => ({ ...it, query: '' })));
+    runs['cpt-likelihood'].set(qid, new Map(ids.map((d, i) => [d, conditional[i] - prior[i]])));
   }
   const runFiles = Object.entries(runs).map(([name, run]) => {
     const f = join(opts.out, `${name}.run`);
-    writeFileSync(f, formatRun(run, name));
+    writeFileAtomicSync(f, formatRun(run, name));
     return f;
   });
-  const report = await evalCommand({ qrels: join(dataDir, 'qrels.txt'), run: runFiles, metrics: 'ndcg_cut_5,ndcg_cut_10,map,recip_rank,pnr', markdown: false });
+  const report = await evalCommand({ qrels: join(dataDir, 'qrels.txt'), run: runFiles, metrics: 'ndcg_cut_5,ndcg_cut_10,map,recip_rank,pnr' });
   writeFileAtomicSync(join(opts.out, 'report.txt'), report);
   console.log(report);
-  log(`done; model in ${modelDir}, runs and report.txt in ${opts.out}`);
+  log(`done: model in ${modelDir}, runs and report.txt in ${opts.out}`);
+  rmSync(ckptDir, { recursive: true, force: true });
   model.dispose();
   opt.dispose();
 }
 
-/** Scores (query, title, summary) pairs with the cross-encoder: (N) scores. */
-function scorePairs(model: BertForSequenceClassification, tok: TextTokenizer, pairs: { query: string; title: string; summary: string }[]): Tensor {
-  const enc = encodePairs(tok, pairs, { maxLength: MAX_LEN });
-  const [B, T] = enc.shape;
-  return model.score({
-    inputIds: tensor(enc.inputIds, { shape: [B, T] }),
-    attentionMask: tensor(enc.attentionMask, { shape: [B, T] }),
-    tokenTypeIds: tensor(enc.tokenTypeIds, { shape: [B, T] }),
-  });
+/** Mean log-probability per target token of each item's document given its query (CPT's own objective). */
+function meanLogLikelihood(model: LlamaForCausalLM, tok: TextTokenizer, items: QueryDocument[]): number[] {
+  return tidy(() =>
+    noGrad(() => {
+      const { inputs, labels } = decoderCptInputs(tok, items, { maxLength: MAX_LEN });
+      const logits = model.forward(inputs); // (B, T, V)
+      const [B, T, V] = logits.shape;
+      const predicted = logits.slice(1, 0, T - 1).reshape(B * (T - 1), V); // position t predicts token t + 1
+      const targets = labels.slice(1, 1).reshape(B * (T - 1));
+      const nll = crossEntropy(predicted, targets, { reduction: 'none' }).view(B, T - 1); // 0 where ignored
+      const count = targets.view(B, T - 1).ne(-100).sum(1).float().clamp(1);
+      return nll.sum(1).div(count).neg().toArray();
+    }),
+  );
 }
 

@@ -20,6 +20,7 @@ import {
 } from '../../engine/index.js';
 import { BertForSequenceClassification, bertConfig } from '../../models/bert.js';
 import { AdamW } from '../../train/optimizer.js';
+import { intFlag } from '../options.js';
 
 export interface BenchEngineOptions {
   dtype: string;
@@ -50,8 +51,11 @@ const median = (xs: number[]) => {
 export async function benchEngine(opts: BenchEngineOptions): Promise<Record<string, unknown>> {
   const dtype = parseDType(opts.dtype);
   if (dtype !== 'float32' && dtype !== 'bfloat16') throw new Error(`--dtype must be fp32 or bf16, got ${opts.dtype}`);
-  if (opts.threads) setThreads(Number(opts.threads));
-  const [steps, warmup, B, T] = [opts.steps, opts.warmup, opts.batch, opts.seq].map(Number);
+  if (opts.threads) setThreads(intFlag('--threads', opts.threads, 1));
+  const steps = intFlag('--steps', opts.steps, 1);
+  const warmup = intFlag('--warmup', opts.warmup, 0);
+  const B = intFlag('--batch', opts.batch, 1);
+  const T = intFlag('--seq', opts.seq, 2);
   const device = opts.device;
   manualSeed(0);
   const model = new BertForSequenceClassification(bertConfig(REFERENCE_BERT));

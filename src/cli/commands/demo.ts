@@ -1,17 +1,28 @@
 // `disranker demo`: the main job on its embedded default data (see README).
 import type { Command } from 'commander';
+import { intFlag, positiveFlag } from '../options.js';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the end-to-end demo on the embedded default data')
+    .description('the main job: synthetic world → vocabulary → CPT of a small decoder on clicks → ranking evaluation')
     .option('--out <dir>', 'output folder', 'runs/demo')
     .option('--seed <n>', 'random seed', '0')
     .option('--preset <name>', 'synthetic world size: tiny, small, medium, large', 'small')
-    .option('--steps <n>', 'training steps', '600')
-    .option('--lr <x>', 'peak learning rate', '5e-4')
-    .action(async (opts: { out: string; seed: string; preset: string; steps: string; lr: string }) => {
+    .option('--steps <n>', 'CPT optimizer steps', '400')
+    .option('--batch-size <n>', 'CPT examples per step', '16')
+    .option('--lr <x>', 'peak learning rate (warmup, then cosine decay)', '2e-3')
+    .option('--checkpoint-every <n>', 'checkpoint every n steps (an interrupted run resumes from it)', '100')
+    .action(async (opts: { out: string; seed: string; preset: string; steps: string; batchSize: string; lr: string; checkpointEvery: string }) => {
       const { runDemo } = await import('../../pipeline/demo.js');
-      await runDemo({ out: opts.out, seed: Number(opts.seed), preset: opts.preset, steps: Number(opts.steps), lr: Number(opts.lr), labels: process.env.DEMO_LABELS as 'hidden' | undefined });
+      await runDemo({
+        out: opts.out,
+        seed: intFlag('--seed', opts.seed),
+        preset: opts.preset,
+        steps: intFlag('--steps', opts.steps, 1),
+        batchSize: intFlag('--batch-size', opts.batchSize, 1),
+        lr: positiveFlag('--lr', opts.lr),
+        checkpointEvery: intFlag('--checkpoint-every', opts.checkpointEvery, 1),
+      });
     });
 }
