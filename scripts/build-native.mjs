@@ -73,7 +73,13 @@ function sourceHash(config) {
   return h.digest('hex');
 }
 
-const torch = findLibtorch();
+let torch;
+try {
+  torch = findLibtorch();
+} catch (err) {
+  console.warn(`disranker: ${err.message}; the native engine was not built.`);
+  process.exit(0);
+}
 if (!torch) {
   console.warn(
     'disranker: libtorch not found; the native engine was not built (training and teacher scoring need it). ' +

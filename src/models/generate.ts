@@ -9,6 +9,7 @@ import { DisrankerError } from '../util/errors.js';
 import type { TextTokenizer } from '../text/index.js';
 import { RANKLLAMA_TEMPLATE } from '../text/index.js';
 import { firstEos, type LlamaForCausalLM } from './llama.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface GenerateOptions {
   /** New tokens per prompt at most. Default 32. */
@@ -26,16 +27,7 @@ export interface GenerateOptions {
 }
 
 /** A small seeded PRNG (mulberry32): uniform floats in [0, 1), the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /**
  * Continues each prompt (token ids, bos included if the model wants one). Returns the new ids of each row,

@@ -2,16 +2,7 @@
 // at hand: Zipf-distributed words built from syllables, with punctuation, numbers, a little
 // accented, CJK and emoji text, and MS MARCO style mojibake (`Â¼`).
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/random.js';
 
 const SYLLABLES = ['ka', 'to', 'ri', 'men', 'sa', 'lo', 'ter', 'in', 'on', 'the', 'an', 'es', 'ver', 'pro', 'dis', 'ing', 'ed', 'al', 'tion', 'ro', 'mi', 'na', 'pe', 'qu', 'st', 'ly'];
 const EXTRAS = ['café', 'naïve', 'résumé', '東京', '北京大学', '😀', '🎉', 'Â¼', 'â€™s', 'Ã©t', '—', '2,102,650', '3.5%', '(1990)', 'U.S.'];

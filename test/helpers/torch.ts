@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT, TORCH_PYTHON } from './env.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 export interface RefInput {
   data: number[];
@@ -27,16 +28,7 @@ export function torchEval(cases: { inputs: RefInput[]; expr?: string; code?: str
 }
 
 /** A seeded PRNG (mulberry32) for test inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Approximately standard normal values (Box-Muller) from a seeded PRNG. */
 export function normals(n: number, r: () => number): number[] {
