@@ -35,6 +35,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi
-[ -f dist/cli/main.js ] || npx tsc -p tsconfig.build.json
+# dist/ (what `npx disranker` runs) is rebuilt when missing or older than a source file.
+if [ ! -f dist/cli/main.js ] || [ -n "$(find src -name '*.ts' -newer dist/cli/main.js -print -quit)" ]; then
+  echo "setup: compiling TypeScript to dist/"
+  npx tsc -p tsconfig.build.json
+fi
 # The addon builds only when it is missing or its sources changed (the script checks); without libtorch it warns.
 node scripts/build-native.mjs

@@ -49,7 +49,7 @@ interface CheckpointState {
 
 export async function runDemo(opts: DemoOptions): Promise<void> {
   const preset = opts.preset ?? 'small';
-  const steps = opts.steps ?? 400;
+  const steps = opts.steps ?? 1000;
   const batchSize = opts.batchSize ?? 16;
   const lr = opts.lr ?? 2e-3;
   const every = opts.checkpointEvery ?? 100;

@@ -137,6 +137,7 @@ test('bf16 mixed precision: loss after 200 steps of a toy regression is within 5
   };
   const fp32 = run(false);
   const bf16 = run(true);
+  t.diagnostic(`loss after 200 steps: fp32 ${fp32.toFixed(5)}, bf16 ${bf16.toFixed(5)} (${((100 * (bf16 - fp32)) / fp32).toFixed(2)}%)`);
   assert.ok(fp32 < 0.2, `fp32 did not learn: ${fp32}`);
   assert.ok(Math.abs(bf16 - fp32) / fp32 < 0.05, `bf16 ${bf16} vs fp32 ${fp32}`);
   dispose(data);

@@ -9,7 +9,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'output folder', 'runs/demo')
     .option('--seed <n>', 'random seed', '0')
     .option('--preset <name>', 'synthetic world size: tiny, small, medium, large', 'small')
-    .option('--steps <n>', 'CPT optimizer steps', '400')
+    .option('--steps <n>', 'CPT optimizer steps', '1000')
     .option('--batch-size <n>', 'CPT examples per step', '16')
     .option('--lr <x>', 'peak learning rate (warmup, then cosine decay)', '2e-3')
     .option('--checkpoint-every <n>', 'checkpoint every n steps (an interrupted run resumes from it)', '100')
