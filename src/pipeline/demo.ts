@@ -8,7 +8,7 @@
 //      production ranker that produced the click log.
 // Every stage is skipped when its output is there; CPT checkpoints every --checkpoint-every steps and resumes.
 // Later stages (ranking SFT, teacher scoring, distillation into BERT) build on this model.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { openDataset } from '../data/dataset.js';
@@ -109,7 +109,11 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const model = new LlamaForCausalLM(config);
   const opt = AdamW.forModule(model, { lr, weightDecay: 0.01 });
   const schedule: Schedule = { kind: 'cosine', warmupSteps: Math.min(30, Math.round(steps / 10)), totalSteps: steps, minFactor: 0.1 };
+  // A checkpoint is a folder written beside the old one and swapped in with renames, so a crash at any
+  // point leaves one complete checkpoint (the new one, or the previous one as `.old`).
   let state: CheckpointState = { step: 0, losses: [] };
+  const oldDir = `${ckptDir}.old`;
+  if (!existsSync(ckptDir) && existsSync(oldDir)) renameSync(oldDir, ckptDir);
   if (existsSync(join(ckptDir, 'state.json'))) {
     state = JSON.parse(readFileSync(join(ckptDir, 'state.json'), 'utf8')) as CheckpointState;
     tidy(() => model.loadStateDict(loadSafetensors(join(ckptDir, 'model.safetensors')), { source: ckptDir }));
@@ -117,10 +121,16 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     log(`resuming CPT from the checkpoint at step ${state.step}`);
   }
   const saveCheckpoint = () => {
-    mkdirSync(ckptDir, { recursive: true });
-    saveSafetensors(join(ckptDir, 'model.safetensors'), model.stateDict(), { format: 'pt' });
-    opt.saveState(join(ckptDir, 'optimizer.safetensors'));
-    writeFileAtomicSync(join(ckptDir, 'state.json'), JSON.stringify(state)); // written last: it marks the checkpoint complete
+    const tmp = `${ckptDir}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    saveSafetensors(join(tmp, 'model.safetensors'), model.stateDict(), { format: 'pt' });
+    opt.saveState(join(tmp, 'optimizer.safetensors'));
+    writeFileAtomicSync(join(tmp, 'state.json'), JSON.stringify(state));
+    rmSync(oldDir, { recursive: true, force: true });
+    if (existsSync(ckptDir)) renameSync(ckptDir, oldDir);
+    renameSync(tmp, ckptDir);
+    rmSync(oldDir, { recursive: true, force: true });
   };
 
   if (state.step < steps) {

@@ -45,3 +45,25 @@ test('demo: tiny world → vocabulary → CPT → evaluation, and a second run r
   assert.ok(logs2.some((l) => l.includes('using the data set')), logs2.join('\n'));
   assert.ok(!logs2.some((l) => l.includes('training a byte-level BPE')));
 });
+
+test('demo: a run killed during CPT resumes from its last checkpoint', async (t) => {
+  if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
+  const { spawn, spawnSync } = await import('node:child_process');
+  const { REPO_ROOT } = await import('../helpers/env.js');
+  const out = mkdtempSync(join(tmpdir(), 'dr-demo-kill-'));
+  const args = [join(REPO_ROOT, 'bin', 'disranker.js'), 'demo', '--out', out, '--preset', 'tiny', '--steps', '400', '--batch-size', '4', '--checkpoint-every', '5'];
+  const env = { ...process.env, DISRANKER_FROM_SOURCE: '1' };
+  const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+  const state = join(out, 'cpt-checkpoint', 'state.json');
+  const deadline = Date.now() + 120_000;
+  while (!existsSync(state) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(existsSync(state), 'no checkpoint was written');
+  const saved = JSON.parse(readFileSync(state, 'utf8')).step as number;
+  assert.ok(saved >= 5 && saved < 400, `checkpoint at step ${saved}`);
+  const r = spawnSync(process.execPath, [...args.slice(0, 6), '--steps', String(saved + 5), ...args.slice(8)], { env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`resuming CPT from the checkpoint at step ${saved}`));
+  assert.equal(JSON.parse(readFileSync(join(out, 'cpt-model', 'model_card.json'), 'utf8')).steps, saved + 5);
+});
