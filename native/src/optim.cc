@@ -5,6 +5,7 @@
 #include <torch/optim/adamw.h>
 
 #include <memory>
+#include <sstream>
 #include <type_traits>
 
 using namespace dr;
@@ -22,7 +23,9 @@ static torch::optim::AdamW& GetOptim(const Napi::CallbackInfo& info, size_t i) {
 template <typename Map>
 static typename Map::key_type StateKey(const Map&, const at::Tensor& p) {
   if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    std::ostringstream ss;  // the format of c10::guts::to_string(TensorImpl*), which torch 1.x uses as the key
+    ss << p.unsafeGetTensorImpl();
+    return ss.str();
   } else {
     return p.unsafeGetTensorImpl();
   }
