@@ -5,7 +5,7 @@
 //
 // Defaults k1 = 0.9, b = 0.4: Anserini's MS MARCO passage settings. Query terms count once per occurrence (a term
 // repeated in the query adds again, as in Lucene's BooleanQuery). Tokens: `terms()` (lowercase, Unicode letters and
-// digits, Lucene stop words removed, no stemming: so numbers differ a little from Anserini's Porter-stemmed index).
+// digits, Lucene stop words removed, Porter-stemmed, as Anserini's default analyzer).
 import { terms } from './tokenize.js';
 
 export interface Bm25Params {
@@ -59,6 +59,7 @@ export class Bm25Index {
     }
   }
 
+  /** Lucene idf of an index term (as `terms()` makes it: lowercased, stemmed). */
   idf(term: string): number {
     const df = this.postings.get(term)?.docs.length ?? 0;
     const N = this.ids.length;

@@ -152,14 +152,14 @@ test('BM25: Lucene idf, k1/b saturation, ranking', () => {
   idx.add('a', 'Cheap flights to Paris');
   idx.add('b', 'Paris hotels and Paris flights');
   idx.add('c', 'Rome pizza');
-  assert.deepEqual(terms('The Paris-Rome flights, 2024!'), ['paris', 'rome', 'flights', '2024']);
+  assert.deepEqual(terms('The Paris-Rome flights, 2024!'), ['pari', 'rome', 'flight', '2024']); // Porter stems
   // idf(paris) with N = 3, df = 2
-  assert.ok(Math.abs(idx.idf('paris') - Math.log(1 + (3 - 2 + 0.5) / 2.5)) < 1e-12);
+  assert.ok(Math.abs(idx.idf('pari') - Math.log(1 + (3 - 2 + 0.5) / 2.5)) < 1e-12);
   const avgdl = (3 + 4 + 2) / 3;
   const tfPart = (tf: number, dl: number) => (tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * dl) / avgdl));
   const [sa, sb, sc] = idx.scoreDocs('paris', ['a', 'b', 'c']);
-  assert.ok(Math.abs(sa - idx.idf('paris') * tfPart(1, 3)) < 1e-12);
-  assert.ok(Math.abs(sb - idx.idf('paris') * tfPart(2, 4)) < 1e-12);
+  assert.ok(Math.abs(sa - idx.idf('pari') * tfPart(1, 3)) < 1e-12);
+  assert.ok(Math.abs(sb - idx.idf('pari') * tfPart(2, 4)) < 1e-12);
   assert.equal(sc, 0);
   assert.deepEqual(idx.search('cheap paris', 2).map((h) => h.docid), ['a', 'b']);
 });
