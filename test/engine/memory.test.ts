@@ -1,7 +1,7 @@
 // Scopes free what they should and keep what they return; training runs at flat memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dispose, engineAvailable, keep, liveTensors, manualSeed, mseLoss, ones, randint, randn, tidy, zeros } from '../../src/engine/index.js';
+import { dispose, engineAvailable, isGradEnabled, keep, liveTensors, manualSeed, mseLoss, noGrad, noGradGuard, ones, randint, randn, tidy, zeros } from '../../src/engine/index.js';
 import { BertForSequenceClassification, bertConfig } from '../../src/models/bert.js';
 import { AdamW } from '../../src/train/optimizer.js';
 import { need } from '../helpers/env.js';
@@ -71,4 +71,26 @@ test('200 training steps of a small BERT run at flat memory (RSS growth < 50 MB,
   model.dispose();
   opt.dispose();
   dispose(batch);
+});
+
+test('noGrad and `using noGradGuard()` turn recording off and restore it, also on throw', (t) => {
+  if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
+  assert.equal(isGradEnabled(), true);
+  const inside = () => {
+    using _guard = noGradGuard();
+    return isGradEnabled();
+  };
+  assert.equal(inside(), false);
+  assert.equal(isGradEnabled(), true);
+  assert.throws(() =>
+    noGrad(() => {
+      throw new Error('x');
+    }),
+  );
+  assert.equal(isGradEnabled(), true);
+  tidy(() => {
+    const w = ones([2]).requiresGrad_();
+    assert.equal(noGrad(() => w.mul(2)).requiresGrad, false);
+    assert.equal(w.mul(2).requiresGrad, true);
+  });
 });
