@@ -6,6 +6,7 @@ import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
+import { registerGenerate } from './commands/generate.js';
 
 const program = new Command('disranker')
   .description("Distil an LLM's web-search ranking skill into a BERT cross-encoder.")
@@ -16,6 +17,7 @@ registerDemo(program);
 registerBench(program);
 registerData(program);
 registerEval(program);
+registerGenerate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,7 +8,7 @@
 //      production ranker that produced the click log.
 // Every stage is skipped when its output is there; CPT checkpoints every --checkpoint-every steps and resumes.
 // Later stages (ranking SFT, teacher scoring, distillation into BERT) build on this model.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { openDataset } from '../data/dataset.js';
@@ -179,6 +179,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     },
   });
 
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tokDir, f), join(modelDir, f)); // a self-contained HF folder
+
   // 4a. what CPT taught: generated titles for judged queries the model never saw
   const judged = [...qrels.keys()].slice(0, 3).map((q) => queries.get(q)!.text);
   const generated = generateForQueries(model, tok, judged, { maxNewTokens: 20 });
@@ -212,6 +214,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   writeFileAtomicSync(join(opts.out, 'report.txt'), report);
   console.log(report);
   log(`done: model in ${modelDir}, runs and report.txt in ${opts.out}`);
+  log(`try: npx disranker generate ${modelDir} --query "${judged[0]}"`);
   rmSync(ckptDir, { recursive: true, force: true });
   model.dispose();
   opt.dispose();

@@ -34,6 +34,19 @@ test('demo: tiny world → vocabulary → CPT → evaluation, and a second run r
   assert.equal(loaded.architecture, 'LlamaForCausalLM');
   loaded.model.dispose();
 
+  // The saved folder is self-contained: `disranker generate` continues a query with it.
+  const { spawnSync } = await import('node:child_process');
+  const { REPO_ROOT } = await import('../helpers/env.js');
+  const gen = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'disranker.js'), 'generate', join(out, 'cpt-model'), '-q', 'first query', 'second query', '--max-new-tokens', '5', '--json'],
+    { encoding: 'utf8', env: { ...process.env, DISRANKER_FROM_SOURCE: '1' } },
+  );
+  assert.equal(gen.status, 0, gen.stderr);
+  const generations = JSON.parse(gen.stdout).generations as { query: string; text: string }[];
+  assert.deepEqual(generations.map((g) => g.query), ['first query', 'second query']);
+  assert.ok(generations.every((g) => typeof g.text === 'string'));
+
   // Second run: data and vocabulary are reused, not regenerated.
   const logs2: string[] = [];
   console.log = (...a: unknown[]) => void logs2.push(a.join(' '));
