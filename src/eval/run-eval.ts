@@ -6,6 +6,7 @@ import { evaluateRun, perQueryNames, summaryNames } from './evaluate.js';
 import { compareRuns, DEFAULT_ALPHA } from './compare.js';
 import { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED } from './significance.js';
 import { reportJson, reportTable } from './report.js';
+import { intFlag } from '../util/flags.js';
 
 export interface EvalCommandOptions {
   qrels: string;
@@ -23,12 +24,7 @@ export interface EvalCommandOptions {
 }
 
 function intOption(name: string, value: string | number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new DisrankerError('DR_ERR_USAGE', `${name}: expected an integer ≥ ${min}, got "${value}"`);
-  }
-  return n;
+  return value === undefined ? fallback : intFlag(name, String(value), min);
 }
 
 /** A run file: TREC run text, or a JSON candidate list (`.json`, `.json.gz`: `[{hits: [{qid, docid, score}]}]`). */

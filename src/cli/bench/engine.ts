@@ -20,7 +20,7 @@ import {
 } from '../../engine/index.js';
 import { BertForSequenceClassification, bertConfig } from '../../models/bert.js';
 import { AdamW } from '../../train/optimizer.js';
-import { intFlag } from '../options.js';
+import { intFlag } from '../../util/flags.js';
 
 export interface BenchEngineOptions {
   dtype: string;

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DisrankerError } from '../../util/errors.js';
 import { encodePairs, loadTokenizer, tokenizerFromJson, trainWordPiece, type QueryDocument, type TextTokenizer } from '../../text/index.js';
 import { sampleDocuments } from '../../text/sample-text.js';
+import { intFlag, positiveFlag } from '../../util/flags.js';
 
 export interface BenchTokenizerOptions {
   json?: boolean;
@@ -45,10 +45,9 @@ function pickPairs(): { pairs: QueryDocument[]; source: string } {
 }
 
 export async function benchTokenizer(opts: BenchTokenizerOptions): Promise<Record<string, unknown>> {
-  const B = Number(opts.batch ?? 32);
-  const T = Number(opts.seq ?? 128);
-  const seconds = Number(opts.seconds ?? 3);
-  if (!(B >= 1 && T >= 8 && seconds > 0)) throw new DisrankerError('DR_ERR_USAGE', '--batch must be >= 1, --seq >= 8, --seconds > 0');
+  const B = intFlag('--batch', String(opts.batch ?? 32), 1);
+  const T = intFlag('--seq', String(opts.seq ?? 128), 8);
+  const seconds = positiveFlag('--seconds', String(opts.seconds ?? 3));
   const { tok, source: tokenizerSource } = pickTokenizer(opts);
   const { pairs, source: textSource } = pickPairs();
   const batches: QueryDocument[][] = [];

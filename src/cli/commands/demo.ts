@@ -1,6 +1,6 @@
 // `disranker demo`: the main job on its embedded default data (see README).
 import type { Command } from 'commander';
-import { intFlag, positiveFlag } from '../options.js';
+import { intFlag, positiveFlag } from '../../util/flags.js';
 
 export function registerDemo(program: Command): void {
   program

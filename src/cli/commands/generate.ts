@@ -1,6 +1,6 @@
 // `disranker generate MODEL --query Q ...`: what a decoder learnt in CPT — the query in, a result title out.
 import type { Command } from 'commander';
-import { intFlag, positiveFlag } from '../options.js';
+import { intFlag, positiveFlag } from '../../util/flags.js';
 
 export function registerGenerate(program: Command): void {
   program

@@ -1,5 +1,5 @@
 // Parsing of numeric command-line options, with errors that name the flag.
-import { DisrankerError } from '../util/errors.js';
+import { DisrankerError } from './errors.js';
 
 /** An integer flag value ≥ min. */
 export function intFlag(flag: string, value: string, min = 0): number {
