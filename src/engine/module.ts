@@ -96,23 +96,20 @@ export abstract class Module {
 
   /** Converts every floating-point parameter to `dtype` in place (e.g. bf16 inference). */
   toDType(dtype: DType): this {
-    for (const [, m] of this.namedModules()) {
-      for (const [n, p] of m._params) {
-        if (!p.isFloatingPoint() || p.dtype === dtype) continue;
-        const q = p.detach().to(dtype);
-        if (p.requiresGrad) q.requiresGrad_(true);
-        m.setParam(n, q);
-      }
-    }
-    return this;
+    return this.replaceParams((p) => p.isFloatingPoint() && p.dtype !== dtype, dtype);
   }
 
   /** Moves every parameter to `device` ('cpu', 'cuda', 'cuda:1') in place. */
   toDevice(device: string): this {
+    return this.replaceParams((p) => p.device !== device, device);
+  }
+
+  /** Replaces each parameter that `needs` it by a copy in `target` (dtype or device), keeping requiresGrad. */
+  private replaceParams(needs: (p: Tensor) => boolean, target: DType | string): this {
     for (const [, m] of this.namedModules()) {
       for (const [n, p] of m._params) {
-        if (p.device === device) continue;
-        const q = p.detach().to(device);
+        if (!needs(p)) continue;
+        const q = p.detach().to(target);
         if (p.requiresGrad) q.requiresGrad_(true);
         m.setParam(n, q);
       }
