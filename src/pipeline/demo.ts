@@ -193,6 +193,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const bm25 = new Bm25Index();
   for (const d of docs.values()) bm25.add(d.docid, bm25Text(d));
   const runs: Record<string, Run> = { bm25: new Map(), production: new Map(), 'cpt-likelihood': new Map() };
+  // log p(document) with an empty query: once per document, though a document is a candidate of several queries.
+  const priorIds = [...new Set([...qrels.keys()].flatMap((qid) => (candidates.get(qid) ?? []).map((h) => h.docid)))];
+  const prior = new Map<string, number>();
+  for (let i = 0; i < priorIds.length; i += 64) {
+    const ids = priorIds.slice(i, i + 64);
+    const ll = meanLogLikelihood(model, tok, ids.map((d) => ({ query: '', title: docs.get(d)!.title, summary: docs.get(d)!.summary })));
+    ids.forEach((d, k) => prior.set(d, ll[k]));
+  }
   for (const qid of qrels.keys()) {
     const hits = candidates.get(qid) ?? [];
     const q = queries.get(qid)!.text;
@@ -202,8 +210,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     runs.production.set(qid, new Map(hits.map((h) => [h.docid, -h.rank])));
     const items = ids.map((d) => ({ query: q, title: docs.get(d)!.title, summary: docs.get(d)!.summary }));
     const conditional = meanLogLikelihood(model, tok, items);
-    const prior = meanLogLikelihood(model, tok, items.map((it) => ({ ...it, query: '' })));
-    runs['cpt-likelihood'].set(qid, new Map(ids.map((d, i) => [d, conditional[i] - prior[i]])));
+    runs['cpt-likelihood'].set(qid, new Map(ids.map((d, i) => [d, conditional[i] - prior.get(d)!])));
   }
   const runFiles = Object.entries(runs).map(([name, run]) => {
     const f = join(opts.out, `${name}.run`);
