@@ -4,6 +4,7 @@
 //   node --import tsx bench/engine-vs-torch.ts [--rounds 2] [--steps 10] [--warmup 3] [--dtype fp32|bf16] [--markdown]
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { median } from '../src/cli/bench/engine.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -33,11 +34,6 @@ for (let i = 0; i < Number(a.rounds); i++) {
   torch.push(run(a.python!, ['bench/torch_engine.py', ...common]));
   process.stderr.write(`round ${i + 1}/${a.rounds} done\n`);
 }
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const col = (rs: R[], k: 'step_ms_all' | 'fwd_b16_ms_all' | 'fwd_b1_ms_all') => median(rs.flatMap((r) => r[k]));
 const rows = (['step_ms_all', 'fwd_b16_ms_all', 'fwd_b1_ms_all'] as const).map((k) => {
   const o = col(ours, k);

@@ -64,6 +64,11 @@ export class AdamW {
     );
   }
 
+  /** The name a parameter's state is saved under: its module path, else its place in the groups. */
+  private paramName(group: number, index: number): string {
+    return this.groups[group].names?.[index] ?? `group${group}.param${index}`;
+  }
+
   step(): void {
     nat().adamwStep(this.id);
   }
@@ -87,7 +92,7 @@ export class AdamW {
         for (const [pi] of g.params.entries()) {
           const s = raw[k++];
           if (!s) continue;
-          const name = g.names?.[pi] ?? `group${gi}.param${pi}`;
+          const name = this.paramName(gi, pi);
           out.set(`${name}.exp_avg`, wrap(s.expAvg));
           out.set(`${name}.exp_avg_sq`, wrap(s.expAvgSq));
           if (s.maxExpAvgSq !== undefined) out.set(`${name}.max_exp_avg_sq`, wrap(s.maxExpAvgSq));
@@ -106,7 +111,7 @@ export class AdamW {
       const entries: (Record<string, number> | null)[] = [];
       for (const [gi, g] of this.groups.entries()) {
         for (const [pi] of g.params.entries()) {
-          const name = g.names?.[pi] ?? `group${gi}.param${pi}`;
+          const name = this.paramName(gi, pi);
           const step = st.get(`${name}.step`);
           if (!step) {
             entries.push(null);

@@ -42,7 +42,8 @@ export const REFERENCE_BERT = {
   max_position_embeddings: 512,
 };
 
-const median = (xs: number[]) => {
+/** Median of a sample (mean of the two middle values for an even count). */
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
