@@ -2,23 +2,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  autocast,
   dispose,
   engineAvailable,
-  Linear,
   manualSeed,
-  Module,
   mseLoss,
   ones,
   randint,
-  randn,
   tensor,
   tidy,
-  type Tensor,
 } from '../../src/engine/index.js';
 import { BertForSequenceClassification, bertConfig } from '../../src/models/bert.js';
 import { AdamW } from '../../src/train/optimizer.js';
 import { need } from '../helpers/env.js';
+import { toyRegression } from '../../src/cli/bench/toy-regression.js';
 
 const TINY = bertConfig({ vocab_size: 50, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 16 });
 
@@ -92,53 +88,17 @@ test('the same seed gives the same weights and the same losses', (t) => {
   }
 });
 
-class Mlp extends Module {
-  fc1: Linear;
-  fc2: Linear;
-  constructor() {
-    super();
-    this.fc1 = this.child('fc1', new Linear(16, 16, { std: 0.25 }));
-    this.fc2 = this.child('fc2', new Linear(16, 1, { std: 0.25 }));
-  }
-  forward(x: Tensor): Tensor {
-    return this.fc2.forward(this.fc1.forward(x).gelu()).squeeze(-1);
-  }
-}
-
 test('bf16 mixed precision: loss after 200 steps of a toy regression is within 5% of fp32', (t) => {
   if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
-  // y = tanh(x·w) + 0.3·noise: both runs should reach the noise floor (~0.09).
-  manualSeed(3);
-  const data = tidy(() => {
-    const x = randn([2048, 16]);
-    const w = randn([16, 1]).mul(0.5);
-    return { x, y: x.matmul(w).squeeze(-1).tanh().add(randn([2048]).mul(0.3)) };
-  });
   const run = (bf16: boolean) => {
-    manualSeed(11);
-    const m = new Mlp();
-    const opt = AdamW.forModule(m, { lr: 1e-2, weightDecay: 0 });
-    let last = NaN;
-    for (let i = 0; i < 200; i++) {
-      last = tidy(() => {
-        const pred = bf16 ? autocast(() => m.forward(data.x)) : m.forward(data.x);
-        if (bf16) assert.equal(pred.dtype, 'bfloat16');
-        const loss = mseLoss(pred.float(), data.y);
-        loss.backward();
-        opt.step();
-        opt.zeroGrad();
-        return loss.item();
-      });
-    }
-    for (const p of m.parameters()) assert.equal(p.dtype, 'float32', 'master weights stay fp32');
-    m.dispose();
-    opt.dispose();
-    return last;
+    const r = toyRegression(bf16);
+    if (bf16) assert.equal(r.outputDType, 'bfloat16');
+    for (const d of r.paramDTypes) assert.equal(d, 'float32', 'master weights stay fp32');
+    return r.loss;
   };
   const fp32 = run(false);
   const bf16 = run(true);
   t.diagnostic(`loss after 200 steps: fp32 ${fp32.toFixed(5)}, bf16 ${bf16.toFixed(5)} (${((100 * (bf16 - fp32)) / fp32).toFixed(2)}%)`);
   assert.ok(fp32 < 0.2, `fp32 did not learn: ${fp32}`);
   assert.ok(Math.abs(bf16 - fp32) / fp32 < 0.05, `bf16 ${bf16} vs fp32 ${fp32}`);
-  dispose(data);
 });
