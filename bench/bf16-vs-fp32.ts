@@ -5,8 +5,8 @@
 //   node --import tsx bench/bf16-vs-fp32.ts [--rounds 2] [--steps 10] [--warmup 3] [--markdown]
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { median } from '../src/cli/bench/engine.js';
-import { toyRegression } from '../src/cli/bench/toy-regression.js';
+import { median } from './util.js';
+import { toyRegression } from './toy-regression.js';
 
 const { values: a } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
 //   node --import tsx bench/engine-vs-torch.ts [--rounds 2] [--steps 10] [--warmup 3] [--dtype fp32|bf16] [--markdown]
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { median } from '../src/cli/bench/engine.js';
+import { median } from './util.js';
 
 const { values: a } = parseArgs({
   options: {

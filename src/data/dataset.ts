@@ -20,7 +20,7 @@ import {
   type Query,
 } from './schema.js';
 import { formatQrels, parseQrels, readTextFile, type Qrels } from './trec.js';
-import { hashString } from './random.js';
+import { hashString } from '../util/random.js';
 
 /** File names of the layout. JSONL files may be stored plain or gzipped (`.gz` suffix); readers accept both. */
 export const LAYOUT = {

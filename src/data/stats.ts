@@ -1,8 +1,6 @@
 // `disranker data stats`: what a data set holds, measured from its files (never from generator parameters):
-// counts, label distribution, BM25's nDCG@10 on the candidate lists vs. the candidates' own order and the ideal
+// counts, label distribution, (with src/eval/orderings.ts) BM25's nDCG@10 on the candidate lists vs. the candidates' own order and the ideal
 // (label) order, the share of relevant documents sharing no query term, and click-through rates by position and label.
-import { ndcg } from '../eval/ndcg.js';
-import { rankQuery } from '../eval/ranking.js';
 import { Bm25Index, documentText } from './bm25.js';
 import { LAYOUT, openDataset, type Dataset } from './dataset.js';
 import type { Document, Hit } from './schema.js';
@@ -37,6 +35,7 @@ export interface DatasetStats {
   counts: Record<string, number>;
   intents?: Record<string, number>;
   labelDistribution: Record<string, Record<string, number>>;
+  /** Filled by the evaluation layer (src/eval/orderings.ts), which scores rankings. */
   orderings: OrderingScores[];
   lexicalMismatch?: { labels: string; relevantLabel: number; relevantPairs: number; noSharedTerm: number; share: number };
   ctr?: CtrTable;
@@ -44,35 +43,6 @@ export interface DatasetStats {
 
 function mean(xs: number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** nDCG@10 of BM25 reranking the candidates, the candidates' order, and the label order, over queries with positives. */
-export function scoreOrderings(
-  name: string,
-  qrels: Qrels,
-  candidates: Map<string, Hit[]>,
-  queries: Map<string, string>,
-  bm25: Bm25Index,
-): OrderingScores {
-  const bm: number[] = [];
-  const cand: number[] = [];
-  const ideal: number[] = [];
-  let noPos = 0;
-  for (const [qid, judged] of qrels) {
-    const hits = candidates.get(qid);
-    const text = queries.get(qid);
-    if (!hits || text === undefined) continue;
-    if (![...judged.values()].some((l) => l > 0)) {
-      noPos++;
-      continue;
-    }
-    const ids = hits.map((h) => h.docid).filter((id) => bm25.has(id));
-    const s = bm25.scoreDocs(text, ids);
-    bm.push(ndcg(rankQuery(new Map(ids.map((id, i) => [id, s[i]])), judged), 10));
-    cand.push(ndcg(rankQuery(new Map(hits.map((h) => [h.docid, -h.rank])), judged), 10));
-    ideal.push(ndcg(rankQuery(new Map([...judged].map(([d, l]) => [d, l])), judged), 10));
-  }
-  return { labels: name, queries: bm.length, queriesWithoutPositives: noPos, ndcg10: { bm25: mean(bm), candidates: mean(cand), ideal: mean(ideal) } };
 }
 
 export async function computeStats(dir: string): Promise<DatasetStats> {
@@ -109,10 +79,7 @@ export async function computeStats(dir: string): Promise<DatasetStats> {
     counts.candidateLists = candidates.size;
     counts.candidates = [...candidates.values()].reduce((s, h) => s + h.length, 0);
   }
-  const bm25 = new Bm25Index();
-  for (const d of docs.values()) bm25.add(d.docid, documentText(d));
   const qtext = new Map([...queries.values()].map((q) => [q.qid, q.text]));
-  const orderings = candidates.size > 0 ? labelSets.map(([name, q]) => scoreOrderings(name, q, candidates, qtext, bm25)) : [];
 
   const stats: DatasetStats = {
     dir,
@@ -121,7 +88,7 @@ export async function computeStats(dir: string): Promise<DatasetStats> {
     counts,
     intents,
     labelDistribution,
-    orderings,
+    orderings: [],
   };
   if (labelSets.length > 0) stats.lexicalMismatch = lexicalMismatch(ds, labelSets[0], docs, qtext);
   if (ds.has(LAYOUT.clicks) && labelSets.length > 0) {

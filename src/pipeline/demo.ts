@@ -15,7 +15,7 @@ import { openDataset } from '../data/dataset.js';
 import { generateSynthetic } from '../data/synth/generate.js';
 import { Bm25Index, documentText as bm25Text } from '../data/bm25.js';
 import { formatRun, type Run } from '../data/trec.js';
-import { Random } from '../data/random.js';
+import { Random } from '../util/random.js';
 import { evalCommand } from '../eval/run-eval.js';
 import { loadTokenizer, saveTrainedTokenizer, trainByteLevelBpe, type QueryDocument, type TextTokenizer } from '../text/index.js';
 import { crossEntropy, loadSafetensors, manualSeed, noGrad, saveSafetensors, tidy } from '../engine/index.js';

@@ -8,7 +8,7 @@ import { SHARED_DATA, hasShared, need } from '../helpers/env.js';
 import { importTrecDl } from '../../src/data/import/trec-dl.js';
 import { importWikiqa } from '../../src/data/import/wikiqa.js';
 import { openDataset } from '../../src/data/dataset.js';
-import { scoreOrderings } from '../../src/data/stats.js';
+import { scoreOrderings } from '../../src/eval/orderings.js';
 import { Bm25Index, documentText } from '../../src/data/bm25.js';
 
 test('TREC DL 2019: 43 queries x 100 candidates, 9,260 judgments', async (t) => {

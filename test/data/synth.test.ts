@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../../src/data/synth/generate.js';
-import { computeStats } from '../../src/data/stats.js';
+import { datasetStats as computeStats } from '../../src/eval/orderings.js';
 import { openDataset } from '../../src/data/dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dr-synth-'));

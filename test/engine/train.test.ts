@@ -14,7 +14,7 @@ import {
 import { BertForSequenceClassification, bertConfig } from '../../src/models/bert.js';
 import { AdamW } from '../../src/train/optimizer.js';
 import { need } from '../helpers/env.js';
-import { toyRegression } from '../../src/cli/bench/toy-regression.js';
+import { toyRegression } from '../../bench/toy-regression.js';
 
 const TINY = bertConfig({ vocab_size: 50, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 16 });
 

@@ -1,33 +1,39 @@
-// `disranker bench <what>`: speed measurements, each reported as JSON.
+// `disranker bench <what>`: speed measurements. Each bench is a script under bench/ (it imports the library like
+// any user would); this command runs it with tsx and passes the arguments through, so `--help` shows the
+// script's own flags and defaults.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { DisrankerError } from '../../util/errors.js';
+
+/** The package root: src/cli/commands or dist/cli/commands, three levels up. */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export const BENCHES: Record<string, string> = {
+  engine: 'train the reference BERT (4 layers, hidden 256) and time training and forward steps',
+  tokenizer: 'time BERT pair encoding (query + passage, truncated and padded to --seq tokens)',
+};
+
+function runBench(name: string, args: string[]): void {
+  const script = join(ROOT, 'bench', `${name}.ts`);
+  if (!existsSync(script)) throw new DisrankerError('DR_ERR_FILE', `${script}: the bench script is missing from this installation`);
+  const tsx = import.meta.resolve('tsx');
+  const r = spawnSync(process.execPath, ['--import', tsx, script, ...args], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
 
 export function registerBench(program: Command): void {
-  const bench = program.command('bench').description('measure speed (engine, tokenizer)');
-  bench
-    .command('engine')
-    .description('train the reference BERT (4 layers, hidden 256) and time training and forward steps')
-    .option('--dtype <dtype>', 'compute dtype: fp32 or bf16 (bf16 = mixed precision, fp32 master weights)', 'fp32')
-    .option('--steps <n>', 'timed training steps', '5')
-    .option('--warmup <n>', 'warm-up steps', '2')
-    .option('--batch <n>', 'batch size', '16')
-    .option('--seq <n>', 'sequence length', '128')
-    .option('--threads <n>', 'intra-op threads (default: the engine default for this host)')
-    .option('--device <device>', 'cpu or cuda', 'cpu')
-    .option('--json', 'print one JSON object')
-    .action(async (opts) => {
-      const { benchEngine } = await import('../bench/engine.js');
-      await benchEngine(opts);
-    });
-  bench
-    .command('tokenizer')
-    .description('time BERT pair encoding (query + passage, truncated and padded to --seq tokens)')
-    .option('--tokenizer <dir>', 'tokenizer folder (default: ../shared bert-base-uncased, else one trained on generated text)')
-    .option('--batch <n>', 'pairs per batch', '32')
-    .option('--seq <n>', 'max length in tokens', '128')
-    .option('--seconds <n>', 'seconds to time', '3')
-    .option('--json', 'print one JSON object')
-    .action(async (opts) => {
-      const { benchTokenizer } = await import('../bench/tokenizer.js');
-      await benchTokenizer(opts);
-    });
+  const bench = program.command('bench').description(`measure speed (${Object.keys(BENCHES).join(', ')}); \`disranker bench <what> --help\` lists its flags`);
+  for (const [name, description] of Object.entries(BENCHES)) {
+    bench
+      .command(name)
+      .description(description)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[flags...]', 'the bench script\'s flags (see --help)')
+      .action((flags: string[]) => runBench(name, flags));
+  }
 }

@@ -14,7 +14,7 @@ export function registerData(program: Command): void {
     .option('--labels <range>', 'label range for msmarco, rankllm-json, jsonl (default 0-3)')
     .option('--qrels <file>', 'rankllm-json: TREC qrels to import with the candidates')
     .action(async (input: string, opts) => {
-      const { importCommand } = await import('../../data/cli.js');
+      const { importCommand } = await import('../actions/data.js');
       await importCommand(input, opts);
     });
   data
@@ -23,7 +23,7 @@ export function registerData(program: Command): void {
     .argument('<dir>', 'data set folder')
     .option('--json', 'print one JSON object')
     .action(async (dir: string, opts) => {
-      const { statsCommand } = await import('../../data/cli.js');
+      const { statsCommand } = await import('../actions/data.js');
       await statsCommand(dir, opts);
     });
   data
@@ -35,7 +35,7 @@ export function registerData(program: Command): void {
     .option('--force', 'replace --out if it exists')
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
-      const { synthCommand } = await import('../../data/cli.js');
+      const { synthCommand } = await import('../actions/data.js');
       await synthCommand(opts);
     });
   data
@@ -49,7 +49,7 @@ export function registerData(program: Command): void {
     .option('--b <x>', 'BM25 b', '0.4')
     .option('--tag <tag>', 'run tag', 'bm25')
     .action(async (dir: string, opts) => {
-      const { bm25Command } = await import('../../data/cli.js');
+      const { bm25Command } = await import('../actions/data.js');
       await bm25Command(dir, opts);
     });
   data
@@ -60,7 +60,7 @@ export function registerData(program: Command): void {
     .requiredOption('--out <file>', 'file to write')
     .option('--tag <tag>', 'run tag', 'candidates')
     .action(async (dir: string, opts) => {
-      const { exportCommand } = await import('../../data/cli.js');
+      const { exportCommand } = await import('../actions/data.js');
       await exportCommand(dir, opts);
     });
   data
@@ -71,7 +71,7 @@ export function registerData(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .option('--all-queries', 'split every query, not only the judged ones')
     .action(async (dir: string, opts) => {
-      const { splitCommand } = await import('../../data/cli.js');
+      const { splitCommand } = await import('../actions/data.js');
       await splitCommand(dir, opts);
     });
   const build = data.command('build').description('build training sets (JSONL, gzip with a .gz name)');
@@ -87,7 +87,7 @@ export function registerData(program: Command): void {
     .option('--weight <w>', 'none (click count) | pbm (PBM relevance by EM) | ipw (inverse propensity)', 'none')
     .option('--split <name>', 'only the queries of DIR/splits/<name>.txt')
     .action(async (dir: string, opts) => {
-      const { buildCommand } = await import('../../data/cli.js');
+      const { buildCommand } = await import('../actions/data.js');
       await buildCommand('cpt', dir, opts);
     });
   build
@@ -102,7 +102,7 @@ export function registerData(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .option('--split <name>', 'only the queries of DIR/splits/<name>.txt')
     .action(async (dir: string, opts) => {
-      const { buildCommand } = await import('../../data/cli.js');
+      const { buildCommand } = await import('../actions/data.js');
       await buildCommand('groups', dir, opts);
     });
   build
@@ -116,7 +116,7 @@ export function registerData(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .option('--split <name>', 'only the queries of DIR/splits/<name>.txt')
     .action(async (dir: string, opts) => {
-      const { buildCommand } = await import('../../data/cli.js');
+      const { buildCommand } = await import('../actions/data.js');
       await buildCommand('distill', dir, opts);
     });
 }

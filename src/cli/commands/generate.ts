@@ -15,7 +15,7 @@ export function registerGenerate(program: Command): void {
     .option('--seed <n>', 'seed of the sampler', '0')
     .option('--json', 'print one JSON object')
     .action(async (model: string, opts: { query: string[]; tokenizer?: string; maxNewTokens: string; topK: string; temperature: string; seed: string; json?: boolean }) => {
-      const { runGenerate } = await import('../../models/generate-command.js');
+      const { runGenerate } = await import('../actions/generate.js');
       await runGenerate(model, {
         queries: opts.query,
         tokenizer: opts.tokenizer,

@@ -9,7 +9,7 @@
 import { Bm25Index, documentText } from '../bm25.js';
 import { DatasetWriter, LAYOUT } from '../dataset.js';
 import { LABELS_SYNTH, type Meta } from '../schema.js';
-import { Random, ZipfSampler } from '../random.js';
+import { Random, ZipfSampler } from '../../util/random.js';
 import type { Qrels } from '../trec.js';
 import { PRESETS, buildWorld, grade, utility, type Preset, type World } from './world.js';
 

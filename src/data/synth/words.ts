@@ -1,6 +1,6 @@
 // Made-up but English-looking words for the synthetic world: syllables of common English onsets, vowels and codas,
 // with an occasional English suffix. Every word drawn from one WordMaker is new.
-import type { Random } from '../random.js';
+import type { Random } from '../../util/random.js';
 import { STOPWORDS } from '../tokenize.js';
 
 const ONSETS = ['b', 'br', 'c', 'ch', 'cl', 'cr', 'd', 'dr', 'f', 'fl', 'fr', 'g', 'gl', 'gr', 'h', 'j', 'k', 'l', 'm', 'n', 'p', 'pl', 'pr', 'qu', 'r', 's', 'sc', 'sh', 'sl', 'sp', 'st', 't', 'th', 'tr', 'v', 'w', 'wh', 'z'];

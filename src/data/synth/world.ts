@@ -5,7 +5,7 @@
 // queries prefer, so a query and a relevant document often name the same concept with different words. Some query
 // forms are homonyms borrowed from another topic's concept (lexical traps). Relevance is defined on concepts and
 // entities, never on words; a model must learn which words mean the same concept (what CPT on clicks teaches).
-import { Random, ZipfSampler } from '../random.js';
+import { Random, ZipfSampler } from '../../util/random.js';
 import { WordMaker, capitalize } from './words.js';
 
 export interface Preset {

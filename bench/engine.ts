@@ -1,4 +1,4 @@
-// `disranker bench engine`: trains the reference BERT (4 layers, H 256, 4 heads, FFN 1024, vocab 30522)
+// `disranker bench engine` (this script: `node --import tsx bench/engine.ts [--help]`): trains the reference BERT (4 layers, H 256, 4 heads, FFN 1024, vocab 30522)
 // on random pairs with an MSE loss and AdamW, and times training steps and forward passes.
 // bench/torch_engine.py runs the same model in PyTorch for the side-by-side table (bench/engine-vs-torch.ts).
 import {
@@ -17,10 +17,11 @@ import {
   ones,
   zeros,
   cat,
-} from '../../engine/index.js';
-import { BertForSequenceClassification, bertConfig } from '../../models/bert.js';
-import { AdamW } from '../../train/optimizer.js';
-import { intFlag } from '../../util/flags.js';
+} from '../src/engine/index.js';
+import { BertForSequenceClassification, bertConfig } from '../src/models/bert.js';
+import { AdamW } from '../src/train/optimizer.js';
+import { intFlag } from '../src/util/flags.js';
+import { benchArgs, isMain, median } from './util.js';
 
 export interface BenchEngineOptions {
   dtype: string;
@@ -40,13 +41,6 @@ export const REFERENCE_BERT = {
   num_attention_heads: 4,
   intermediate_size: 1024,
   max_position_embeddings: 512,
-};
-
-/** Median of a sample (mean of the two middle values for an even count). */
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 export async function benchEngine(opts: BenchEngineOptions): Promise<Record<string, unknown>> {
@@ -147,3 +141,18 @@ export async function benchEngine(opts: BenchEngineOptions): Promise<Record<stri
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+export const ENGINE_FLAGS = {
+  dtype: { type: 'string', default: 'fp32', help: 'compute dtype: fp32 or bf16 (bf16 = mixed precision, fp32 master weights)' },
+  steps: { type: 'string', default: '5', help: 'timed training steps' },
+  warmup: { type: 'string', default: '2', help: 'warm-up steps' },
+  batch: { type: 'string', default: '16', help: 'batch size' },
+  seq: { type: 'string', default: '128', help: 'sequence length' },
+  threads: { type: 'string', help: 'intra-op threads (default: the engine default for this host)' },
+  device: { type: 'string', default: 'cpu', help: 'cpu or cuda' },
+  json: { type: 'boolean', help: 'print one JSON object' },
+} as const;
+
+if (isMain(import.meta.url)) {
+  await benchEngine(benchArgs('disranker bench engine: train the reference BERT (4 layers, hidden 256) and time training and forward steps', ENGINE_FLAGS));
+}

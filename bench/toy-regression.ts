@@ -1,8 +1,8 @@
 // The toy regression that checks bf16 mixed precision trains like fp32: y = tanh(x·w) + 0.3·noise on 2,048
 // points, a 16-16-1 GELU MLP, AdamW; both precisions should reach the noise floor (~0.09).
 // Used by test/engine/train.test.ts and bench/bf16-vs-fp32.ts.
-import { autocast, dispose, Linear, manualSeed, Module, mseLoss, randn, tidy, type DType, type Tensor } from '../../engine/index.js';
-import { AdamW } from '../../train/optimizer.js';
+import { autocast, dispose, Linear, manualSeed, Module, mseLoss, randn, tidy, type DType, type Tensor } from '../src/engine/index.js';
+import { AdamW } from '../src/train/optimizer.js';
 
 class Mlp extends Module {
   fc1: Linear;

@@ -1,4 +1,4 @@
-// `disranker bench tokenizer`: throughput of BERT cross-encoder pair encoding (query + passage,
+// `disranker bench tokenizer` (this script: `node --import tsx bench/tokenizer.ts [--help]`): throughput of BERT cross-encoder pair encoding (query + passage,
 // truncated and padded to 128 tokens, in batches). Tokenizer: bert-base-uncased from
 // ../shared/fixtures when present, else a WordPiece vocabulary trained on generated text. Text: the
 // TREC DL 2019 BM25 top-100 (real MS MARCO queries and passages) when present, else generated text.
@@ -6,23 +6,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodePairs, loadTokenizer, tokenizerFromJson, trainWordPiece, type QueryDocument, type TextTokenizer } from '../../text/index.js';
-import { sampleDocuments } from '../../text/sample-text.js';
-import { intFlag, positiveFlag } from '../../util/flags.js';
+import { encodePairs, loadTokenizer, tokenizerFromJson, trainWordPiece, type QueryDocument, type TextTokenizer } from '../src/text/index.js';
+import { sampleDocuments } from '../src/text/sample-text.js';
+import { intFlag, positiveFlag } from '../src/util/flags.js';
+import { benchArgs, isMain } from './util.js';
 
 export interface BenchTokenizerOptions {
   json?: boolean;
   /** Tokenizer folder (tokenizer.json). Default: the bert-base-uncased fixture, else a trained one. */
   tokenizer?: string;
-  /** Pairs per batch. Default 32. */
-  batch?: string;
-  /** Max length. Default 128. */
-  seq?: string;
-  /** Seconds to time. Default 3. */
-  seconds?: string;
+  /** Pairs per batch (TOKENIZER_FLAGS has the defaults). */
+  batch: string;
+  /** Max length. */
+  seq: string;
+  /** Seconds to time. */
+  seconds: string;
 }
 
-const SHARED = process.env.DISRANKER_SHARED ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared');
+const SHARED = process.env.DISRANKER_SHARED ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared');
 
 function pickTokenizer(opts: BenchTokenizerOptions): { tok: TextTokenizer; source: string } {
   if (opts.tokenizer) return { tok: loadTokenizer(opts.tokenizer), source: opts.tokenizer };
@@ -45,9 +46,9 @@ function pickPairs(): { pairs: QueryDocument[]; source: string } {
 }
 
 export async function benchTokenizer(opts: BenchTokenizerOptions): Promise<Record<string, unknown>> {
-  const B = intFlag('--batch', String(opts.batch ?? 32), 1);
-  const T = intFlag('--seq', String(opts.seq ?? 128), 8);
-  const seconds = positiveFlag('--seconds', String(opts.seconds ?? 3));
+  const B = intFlag('--batch', opts.batch, 1);
+  const T = intFlag('--seq', opts.seq, 8);
+  const seconds = positiveFlag('--seconds', opts.seconds);
   const { tok, source: tokenizerSource } = pickTokenizer(opts);
   const { pairs, source: textSource } = pickPairs();
   const batches: QueryDocument[][] = [];
@@ -101,4 +102,16 @@ export async function benchTokenizer(opts: BenchTokenizerOptions): Promise<Recor
     console.log(`  tokenizer: ${tokenizerSource}; text: ${textSource}; ${result.cpu}, node ${process.version}`);
   }
   return result;
+}
+
+export const TOKENIZER_FLAGS = {
+  tokenizer: { type: 'string', help: 'tokenizer folder (default: ../shared bert-base-uncased, else one trained on generated text)' },
+  batch: { type: 'string', default: '32', help: 'pairs per batch' },
+  seq: { type: 'string', default: '128', help: 'max length in tokens' },
+  seconds: { type: 'string', default: '3', help: 'seconds to time' },
+  json: { type: 'boolean', help: 'print one JSON object' },
+} as const;
+
+if (isMain(import.meta.url)) {
+  await benchTokenizer(benchArgs('disranker bench tokenizer: time BERT pair encoding (query + passage, truncated and padded to --seq tokens)', TOKENIZER_FLAGS));
 }

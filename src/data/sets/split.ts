@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DisrankerError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { LAYOUT, type Dataset } from '../dataset.js';
-import { Random } from '../random.js';
+import { Random } from '../../util/random.js';
 import { compareIds } from '../trec.js';
 
 export const SPLIT_NAMES = ['train', 'dev', 'test'] as const;

@@ -1,11 +1,11 @@
 // The work of `disranker generate`: load a decoder folder and its tokenizer, continue each query's prompt.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DisrankerError } from '../util/errors.js';
-import { loadTokenizer } from '../text/index.js';
-import { generateForQueries } from './generate.js';
-import { loadHfModel } from './hf.js';
-import { LlamaForCausalLM } from './llama.js';
+import { DisrankerError } from '../../util/errors.js';
+import { loadTokenizer } from '../../text/index.js';
+import { generateForQueries } from '../../models/generate.js';
+import { loadHfModel } from '../../models/hf.js';
+import { LlamaForCausalLM } from '../../models/llama.js';
 
 export interface GenerateCommandOptions {
   queries: string[];

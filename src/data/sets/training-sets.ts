@@ -6,7 +6,7 @@
 import { DisrankerError } from '../../util/errors.js';
 import { LAYOUT, type Dataset } from '../dataset.js';
 import { withLineWriter } from '../io.js';
-import { Random } from '../random.js';
+import { Random } from '../../util/random.js';
 import type { Document, Impression } from '../schema.js';
 import { relevantLabel } from '../stats.js';
 import type { Qrels } from '../trec.js';

@@ -1,11 +1,11 @@
 // The work behind `disranker data ...` (src/cli/commands/data.ts registers the options and lazily imports this).
-import { DisrankerError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
-import { Bm25Index, documentText } from './bm25.js';
-import { openDataset, type Dataset } from './dataset.js';
-import type { ImportOptions, ImportResult } from './import/common.js';
-import { parseLabelRange } from './schema.js';
-import { formatQrels, formatRun, type Run } from './trec.js';
+import { DisrankerError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { Bm25Index, documentText } from '../../data/bm25.js';
+import { openDataset, type Dataset } from '../../data/dataset.js';
+import type { ImportOptions, ImportResult } from '../../data/import/common.js';
+import { parseLabelRange } from '../../data/schema.js';
+import { formatQrels, formatRun, type Run } from '../../data/trec.js';
 
 export const IMPORT_FORMATS = ['trec-dl', 'msmarco', 'rankllm-json', 'wikiqa', 'jsonl'] as const;
 
@@ -39,19 +39,19 @@ export async function importCommand(input: string, opts: { format: string; out: 
   let r: ImportResult;
   switch (opts.format) {
     case 'trec-dl':
-      r = await (await import('./import/trec-dl.js')).importTrecDl(input, base);
+      r = await (await import('../../data/import/trec-dl.js')).importTrecDl(input, base);
       break;
     case 'msmarco':
-      r = await (await import('./import/msmarco.js')).importMsmarco(input, base);
+      r = await (await import('../../data/import/msmarco.js')).importMsmarco(input, base);
       break;
     case 'rankllm-json':
-      r = await (await import('./import/rankllm-json.js')).importRankllmJson(input, { ...base, qrels: opts.qrels });
+      r = await (await import('../../data/import/rankllm-json.js')).importRankllmJson(input, { ...base, qrels: opts.qrels });
       break;
     case 'wikiqa':
-      r = await (await import('./import/wikiqa.js')).importWikiqa(input, base);
+      r = await (await import('../../data/import/wikiqa.js')).importWikiqa(input, base);
       break;
     case 'jsonl':
-      r = await (await import('./import/jsonl.js')).importJsonl(input, base);
+      r = await (await import('../../data/import/jsonl.js')).importJsonl(input, base);
       break;
     default:
       usage(`unknown --format "${opts.format}" (choose ${IMPORT_FORMATS.join(', ')})`);
@@ -63,14 +63,15 @@ export async function importCommand(input: string, opts: { format: string; out: 
 }
 
 export async function statsCommand(dir: string, opts: { json?: boolean }): Promise<void> {
-  const { computeStats, formatStats } = await import('./stats.js');
-  const s = await computeStats(dir);
+  const { formatStats } = await import('../../data/stats.js');
+  const { datasetStats } = await import('../../eval/orderings.js');
+  const s = await datasetStats(dir);
   console.log(opts.json ? JSON.stringify(s, null, 2) : formatStats(s));
 }
 
 export async function synthCommand(opts: { preset: string; seed: string; out: string; force?: boolean; quiet?: boolean }): Promise<void> {
-  const { generateSynthetic } = await import('./synth/generate.js');
-  const { PRESETS } = await import('./synth/world.js');
+  const { generateSynthetic } = await import('../../data/synth/generate.js');
+  const { PRESETS } = await import('../../data/synth/world.js');
   if (!PRESETS[opts.preset]) usage(`unknown --preset "${opts.preset}" (choose ${Object.keys(PRESETS).join(', ')})`);
   const t0 = Date.now();
   const meta = await generateSynthetic({
@@ -133,7 +134,7 @@ export async function exportCommand(dir: string, opts: { what: string; out: stri
 }
 
 export async function splitCommand(dir: string, opts: { ratios: string; seed: string; allQueries?: boolean }): Promise<void> {
-  const { parseRatios, writeSplits } = await import('./build/split.js');
+  const { parseRatios, writeSplits } = await import('../../data/sets/split.js');
   const ds = await openDataset(dir);
   const counts = await writeSplits(ds, { ratios: parseRatios(opts.ratios), seed: int(opts.seed, '--seed', 1), allQueries: opts.allQueries });
   console.log(`wrote ${dir}/splits: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -148,7 +149,7 @@ export async function buildCommand(
   dir: string,
   opts: Record<string, string | boolean | undefined> & { out: string },
 ): Promise<void> {
-  const b = await import('./build/training-sets.js');
+  const b = await import('../../data/sets/training-sets.js');
   const ds = await openDataset(dir);
   const qids = await splitQids(ds, opts.split as string | undefined);
   const str = (k: string) => opts[k] as string | undefined;
