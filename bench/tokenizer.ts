@@ -27,8 +27,8 @@ const SHARED = process.env.DISRANKER_SHARED ?? join(dirname(fileURLToPath(import
 
 function pickTokenizer(opts: BenchTokenizerOptions): { tok: TextTokenizer; source: string } {
   if (opts.tokenizer) return { tok: loadTokenizer(opts.tokenizer), source: opts.tokenizer };
-  const fixture = join(SHARED, 'fixtures', 'tokenizers', 'bert-base-uncased');
-  if (existsSync(join(fixture, 'tokenizer.json'))) return { tok: loadTokenizer(fixture), source: 'bert-base-uncased (../shared/fixtures)' };
+  const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'tokenizers', 'bert-base-uncased');
+  if (existsSync(join(fixture, 'tokenizer.json'))) return { tok: loadTokenizer(fixture), source: 'bert-base-uncased (test/fixtures)' };
   const trained = trainWordPiece(sampleDocuments(10000, 20, 80), { vocabSize: 30522 });
   return { tok: tokenizerFromJson(trained.tokenizer, trained.config), source: 'WordPiece trained on generated text' };
 }
@@ -105,7 +105,7 @@ export async function benchTokenizer(opts: BenchTokenizerOptions): Promise<Recor
 }
 
 export const TOKENIZER_FLAGS = {
-  tokenizer: { type: 'string', help: 'tokenizer folder (default: ../shared bert-base-uncased, else one trained on generated text)' },
+  tokenizer: { type: 'string', help: 'tokenizer folder (default: bert-base-uncased from test/fixtures, else one trained on generated text)' },
   batch: { type: 'string', default: '32', help: 'pairs per batch' },
   seq: { type: 'string', default: '128', help: 'max length in tokens' },
   seconds: { type: 'string', default: '3', help: 'seconds to time' },

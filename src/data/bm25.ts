@@ -13,7 +13,7 @@ export interface Bm25Params {
   b: number;
 }
 
-export const BM25_DEFAULTS: Bm25Params = { k1: 0.9, b: 0.4 };
+export const BM25_DEFAULTS: Bm25Params & { k: number } = { k1: 0.9, b: 0.4, k: 100 };
 
 /** The text BM25 indexes for a document. */
 export function documentText(d: { title: string; summary: string }): string {

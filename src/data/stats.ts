@@ -1,7 +1,7 @@
 // `disranker data stats`: what a data set holds, measured from its files (never from generator parameters):
 // counts, label distribution, (with src/eval/orderings.ts) BM25's nDCG@10 on the candidate lists vs. the candidates' own order and the ideal
 // (label) order, the share of relevant documents sharing no query term, and click-through rates by position and label.
-import { Bm25Index, documentText } from './bm25.js';
+import { documentText } from './bm25.js';
 import { LAYOUT, openDataset, type Dataset } from './dataset.js';
 import type { Document, Hit } from './schema.js';
 import { terms } from './tokenize.js';
@@ -39,10 +39,6 @@ export interface DatasetStats {
   orderings: OrderingScores[];
   lexicalMismatch?: { labels: string; relevantLabel: number; relevantPairs: number; noSharedTerm: number; share: number };
   ctr?: CtrTable;
-}
-
-function mean(xs: number[]): number {
-  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 export async function computeStats(dir: string): Promise<DatasetStats> {

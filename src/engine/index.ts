@@ -7,3 +7,4 @@ export * from './ops.js';
 export * from './autograd.js';
 export * from './module.js';
 export * from './safetensors.js';
+export { NativeAdamW, type NativeAdamWGroup, type NativeAdamWParamState } from './optim.js';

@@ -4,7 +4,9 @@
 import type { RunEvaluation } from './evaluate.js';
 import { comparePaired, holm, type CompareOptions } from './significance.js';
 
-export const DEFAULT_ALPHA = 0.05;
+import { DEFAULT_ALPHA } from './defaults.js';
+
+export { DEFAULT_ALPHA };
 
 export interface Comparison {
   run: string;

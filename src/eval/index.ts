@@ -15,4 +15,7 @@ export { rankQuery, numRelevant, UNJUDGED, type RankedQuery } from './ranking.js
 export { pairCounts, pairAccuracy, summarizePnr, type PairCounts, type PnrSummary } from './pnr.js';
 export { pairedTTest, permutationTest, bootstrapCI, holm, comparePaired } from './significance.js';
 export { compareRuns, type Comparison } from './compare.js';
-export { evalCommand, readRunFile } from './run-eval.js';
+export { evaluateRuns, evaluateRunFiles, readRunFile, type EvalReport, type EvaluateRunsOptions } from './evaluate-runs.js';
+export { EVAL_DEFAULTS } from './defaults.js';
+export { reportJson, reportTable, type ReportInput } from './report.js';
+export { datasetOrderings, datasetStats, scoreOrderings } from './orderings.js';

@@ -15,7 +15,7 @@ export interface MetricSpec {
 }
 
 /** The metric list `disranker eval` uses when none is given. */
-export const DEFAULT_METRICS = 'ndcg_cut_10,map,recip_rank,P_10,recall_100,pnr';
+export { DEFAULT_METRICS } from './defaults.js';
 
 /** Names with a rank cutoff: lowercase prefix -> kind and canonical prefix. */
 const CUT: Record<string, [MetricKind, string]> = {

@@ -8,11 +8,12 @@
 //   of the resampled means (percentile method, linear interpolation between order statistics).
 // - Holm (1979) step-down correction of a family of p-values.
 // Both resampling tests take a seed and give the same answer every time for the same seed.
-import { Prng, studentTTwoSided } from './stats.js';
+import { studentTTwoSided } from './stats.js';
+import { Random } from '../util/random.js';
 
-export const DEFAULT_SEED = 42;
-export const DEFAULT_PERMUTATIONS = 10_000;
-export const DEFAULT_BOOTSTRAP = 10_000;
+import { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED } from './defaults.js';
+
+export { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED };
 
 export function meanOf(d: ArrayLike<number>): number {
   let s = 0;
@@ -46,13 +47,13 @@ export function permutationTest(d: ArrayLike<number>, rounds = DEFAULT_PERMUTATI
   let scale = 0;
   for (let i = 0; i < n; i++) scale += Math.abs(d[i]);
   const threshold = observed - 1e-12 * scale;
-  const rng = new Prng(seed);
+  const rng = Random.raw(seed);
   let extreme = 0;
   for (let r = 0; r < rounds; r++) {
     let s = 0;
     let bits = 0;
     for (let i = 0; i < n; i++) {
-      if ((i & 31) === 0) bits = rng.nextUint32();
+      if ((i & 31) === 0) bits = rng.nextU32();
       s += bits & 1 ? -d[i] : d[i];
       bits >>>= 1;
     }
@@ -70,7 +71,7 @@ export function bootstrapCI(
 ): [number, number] {
   const n = d.length;
   if (n === 0) return [NaN, NaN];
-  const rng = new Prng(seed);
+  const rng = Random.raw(seed);
   const means = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
     let s = 0;

@@ -69,24 +69,3 @@ export function studentTTwoSided(t: number, df: number): number {
   if (!Number.isFinite(t)) return 0;
   return regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
-
-/**
- * A seeded pseudo-random generator (mulberry32: 32-bit state, period 2^32), enough for resampling tests.
- * `next()` is uniform in [0, 1); `nextUint32()` gives 32 random bits.
- */
-export class Prng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  nextUint32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  next(): number {
-    return this.nextUint32() / 4294967296;
-  }
-}

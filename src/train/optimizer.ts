@@ -3,8 +3,8 @@
 // The state (step, exp_avg, exp_avg_sq per parameter) saves to and loads from safetensors.
 import { existsSync } from 'node:fs';
 import { DisrankerError } from '../util/errors.js';
-import { loadSafetensors, saveSafetensors, tensor, tidy, type Module } from '../engine/index.js';
-import { nat, Tensor } from '../engine/tensor.js';
+import { loadSafetensors, NativeAdamW, zeroGrad, saveSafetensors, tensor, tidy, type Module, type NativeAdamWParamState, type Tensor } from '../engine/index.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
 
 export interface ParamGroup {
   params: Tensor[];
@@ -25,22 +25,15 @@ export interface AdamWOptions {
 export class AdamW {
   readonly groups: ParamGroup[];
   readonly options: Required<AdamWOptions>;
-  private id: number;
+  private readonly native: NativeAdamW;
   /** the base lr of each group; schedules scale these */
   readonly baseLrs: number[];
 
   constructor(groups: ParamGroup[], opts: AdamWOptions) {
-    this.options = { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, amsgrad: false, ...opts };
+    this.options = { betas: TRAIN_DEFAULTS.betas, eps: TRAIN_DEFAULTS.eps, weightDecay: TRAIN_DEFAULTS.weightDecay, amsgrad: false, ...opts };
     this.groups = groups;
     this.baseLrs = groups.map((g) => g.lr);
-    const [b1, b2] = this.options.betas;
-    this.id = nat().adamwCreate(
-      groups.map((g) => ({ params: g.params.map((p) => p.handle), lr: g.lr, weightDecay: g.weightDecay })),
-      b1,
-      b2,
-      this.options.eps,
-      this.options.amsgrad,
-    ) as number;
+    this.native = new NativeAdamW(groups, this.options.betas, this.options.eps, this.options.amsgrad);
   }
 
   /**
@@ -54,7 +47,7 @@ export class AdamW {
       if (!p.requiresGrad) continue;
       (p.ndim < 2 ? noDecay : decay).push([n, p]);
     }
-    const wd = opts.weightDecay ?? 0.01;
+    const wd = opts.weightDecay ?? TRAIN_DEFAULTS.weightDecay;
     return new AdamW(
       [
         { params: decay.map(([, p]) => p), names: decay.map(([n]) => n), lr: opts.lr, weightDecay: wd },
@@ -70,22 +63,22 @@ export class AdamW {
   }
 
   step(): void {
-    nat().adamwStep(this.id);
+    this.native.step();
   }
 
   zeroGrad(): void {
-    nat().zeroGrad(this.groups.flatMap((g) => g.params.map((p) => p.handle)));
+    zeroGrad(this.groups.flatMap((g) => g.params));
   }
 
   /** Sets every group's lr to its base lr times `factor` (what a schedule returns). */
   setLrFactor(factor: number): void {
-    this.baseLrs.forEach((lr, i) => nat().adamwSetLr(this.id, i, lr * factor));
+    this.baseLrs.forEach((lr, i) => this.native.setLr(i, lr * factor));
   }
 
   /** Saves the state as safetensors: `<name>.exp_avg`, `<name>.exp_avg_sq`, `<name>.step`. */
   saveState(file: string): void {
     tidy(() => {
-      const raw = nat().adamwGetState(this.id) as ({ step: number; expAvg: number; expAvgSq: number; maxExpAvgSq?: number } | null)[];
+      const raw = this.native.getState();
       const out = new Map<string, Tensor>();
       let k = 0;
       for (const [gi, g] of this.groups.entries()) {
@@ -93,9 +86,9 @@ export class AdamW {
           const s = raw[k++];
           if (!s) continue;
           const name = this.paramName(gi, pi);
-          out.set(`${name}.exp_avg`, wrap(s.expAvg));
-          out.set(`${name}.exp_avg_sq`, wrap(s.expAvgSq));
-          if (s.maxExpAvgSq !== undefined) out.set(`${name}.max_exp_avg_sq`, wrap(s.maxExpAvgSq));
+          out.set(`${name}.exp_avg`, s.expAvg);
+          out.set(`${name}.exp_avg_sq`, s.expAvgSq);
+          if (s.maxExpAvgSq) out.set(`${name}.max_exp_avg_sq`, s.maxExpAvgSq);
           out.set(`${name}.step`, tensor([s.step], { dtype: 'int64' }));
         }
       }
@@ -108,7 +101,7 @@ export class AdamW {
     if (!existsSync(file)) throw new DisrankerError('DR_ERR_FILE', `${file}: optimizer state not found`);
     tidy(() => {
       const st = loadSafetensors(file);
-      const entries: (Record<string, number> | null)[] = [];
+      const entries: (NativeAdamWParamState | null)[] = [];
       for (const [gi, g] of this.groups.entries()) {
         for (const [pi] of g.params.entries()) {
           const name = this.paramName(gi, pi);
@@ -120,22 +113,17 @@ export class AdamW {
           const ea = st.get(`${name}.exp_avg`);
           const eas = st.get(`${name}.exp_avg_sq`);
           if (!ea || !eas) throw new DisrankerError('DR_ERR_FILE', `${file}: optimizer state for ${name} is incomplete`);
-          const e: Record<string, number> = { step: step.item(), expAvg: ea.handle, expAvgSq: eas.handle };
+          const e: NativeAdamWParamState = { step: step.item(), expAvg: ea, expAvgSq: eas };
           const m = st.get(`${name}.max_exp_avg_sq`);
-          if (m) e.maxExpAvgSq = m.handle;
+          if (m) e.maxExpAvgSq = m;
           entries.push(e);
         }
       }
-      nat().adamwSetState(this.id, entries);
+      this.native.setState(entries);
     });
   }
 
   dispose(): void {
-    nat().adamwFree(this.id);
+    this.native.free();
   }
-}
-
-/** State tensors come back as raw handles; wrapping gives them to the current scope. */
-function wrap(handle: number): Tensor {
-  return new Tensor(handle);
 }

@@ -28,6 +28,13 @@ export class Random {
     this.state = splitmix32(seed >>> 0);
   }
 
+  /** A stream whose state is `seed` itself (no splitmix seeding): the plain mulberry32 sequence of that seed. */
+  static raw(seed: number): Random {
+    const r = new Random(0);
+    r.state = seed | 0;
+    return r;
+  }
+
   /** An independent stream for a named purpose (`rng.fork('docs')`): adding draws to one stream never shifts another. */
   fork(name: string): Random {
     return new Random(splitmix32(this.state ^ hashString(name)));
@@ -145,9 +152,6 @@ function mulberry32Output(state: number): number {
 
 /** A bare mulberry32 stream seeded directly (no splitmix): uniform floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    return mulberry32Output(a) / 4294967296;
-  };
+  const r = Random.raw(seed);
+  return () => r.next();
 }

@@ -15,7 +15,7 @@ import {
   tidy,
   type Tensor,
 } from '../../src/engine/index.js';
-import { need, hasShared, SHARED_FIXTURES } from '../helpers/env.js';
+import { need, hasFixtures, FIXTURES } from '../helpers/env.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dr-st-'));
 
@@ -52,9 +52,9 @@ test('save → load round trip is bit-exact for every dtype, with metadata and 8
 
 test('the BF16 fixture equals round-to-nearest-even of the F32 one; sharded equals single file', (t) => {
   if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
-  if (!need(t, hasShared('fixtures/hf'), '../shared/fixtures/hf is absent')) return;
+  if (!need(t, hasFixtures('hf'), 'test/fixtures/hf is absent')) return;
   tidy(() => {
-    const bert = join(SHARED_FIXTURES, 'hf', 'bert-cross-encoder');
+    const bert = join(FIXTURES, 'hf', 'bert-cross-encoder');
     const f32 = loadSafetensors(join(bert, 'model.safetensors'));
     const bf16 = loadSafetensors(join(bert, 'model.bf16.safetensors'));
     for (const [k, v] of f32) {
@@ -64,7 +64,7 @@ test('the BF16 fixture equals round-to-nearest-even of the F32 one; sharded equa
     const asF32 = loadSafetensors(join(bert, 'model.bf16.safetensors'), { dtype: 'float32' });
     assert.equal(asF32.get('classifier.weight')!.dtype, 'float32');
 
-    const llama = join(SHARED_FIXTURES, 'hf', 'llama-ranker');
+    const llama = join(FIXTURES, 'hf', 'llama-ranker');
     const single = loadSafetensors(join(llama, 'causal-lm', 'model.safetensors'));
     const sharded = loadShardedSafetensors(join(llama, 'causal-lm-sharded', 'model.safetensors.index.json'));
     assert.equal(sharded.size, single.size);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../helpers/env.js';
-import { evalCommand } from '../../src/eval/run-eval.js';
+import { evalAction as evalCommand } from '../../src/cli/actions/eval.js';
 
 function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {
@@ -34,7 +34,7 @@ test(
     writeFileSync(r1, BASE);
     writeFileSync(r2, BETTER);
     const out = JSON.parse(
-      await evalCommand({ qrels: q, run: [r1, r2], metrics: 'RR,nDCG@10,pnr', json: true, perQuery: true, permutations: '200', bootstrap: '200' }),
+      await evalCommand({ qrels: q, run: [r1, r2], metrics: 'RR,nDCG@10,pnr', json: true, perQuery: true, permutations: 200, bootstrap: 200 }),
     );
     assert.deepEqual(Object.keys(out), ['runs', 'comparisons']);
     assert.deepEqual(Object.keys(out.runs), [r1, r2]);
@@ -62,7 +62,7 @@ test(
     assert.deepEqual(complete.comparisons, []);
 
     // Text and Markdown reports name the baseline and the metrics.
-    const text = await evalCommand({ qrels: q, run: [r1, r2], metrics: 'map', permutations: '100', bootstrap: '100' });
+    const text = await evalCommand({ qrels: q, run: [r1, r2], metrics: 'map', permutations: 100, bootstrap: 100 });
     assert.match(text, /base\.run \(baseline\)/);
     assert.match(text, /map/);
     const md = await evalCommand({ qrels: q, run: [r1], metrics: 'map', markdown: true });
@@ -92,7 +92,15 @@ test(
     await assert.rejects(evalCommand({ qrels: badQ, run: [r] }), /bad-q\.txt:2: line: expected 4 columns/);
     await assert.rejects(evalCommand({ qrels: q, run: [r], metrics: 'nope' }), /"nope": unknown metric/);
     await assert.rejects(evalCommand({ qrels: q, run: [r, r] }), /given twice/);
-    await assert.rejects(evalCommand({ qrels: q, run: [r], relevanceLevel: 'x' }), /--relevance-level/);
+    // Flags are parsed by the CLI's option table: a bad value names the flag.
+    for (const [flag, value] of [['--relevance-level', 'x'], ['--seed', '4294967296'], ['--permutations', '0'], ['--alpha', '2']]) {
+      const res = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'disranker.js'), 'eval', '--qrels', q, '--run', r, flag, value], {
+        encoding: 'utf8',
+        env: { ...process.env, DISRANKER_FROM_SOURCE: '1' },
+      });
+      assert.equal(res.status, 1, res.stderr);
+      assert.match(res.stderr, new RegExp(`^disranker: ${flag}: expected`), res.stderr);
+    }
   }),
 );
 

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** `../shared` beside the checkout (real data and parity fixtures). */
+/** `../shared` beside the checkout (the real data sets, which may not be redistributed). */
 export const SHARED = process.env.DISRANKER_SHARED ?? join(REPO_ROOT, '..', 'shared');
 export const SHARED_DATA = join(SHARED, 'data');
-export const SHARED_FIXTURES = join(SHARED, 'fixtures');
+/** test/fixtures: the tiny Hugging Face checkpoints and tokenizer files (see test/fixtures/LICENSES.md). */
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 /** Debian's python3 with python3-torch; a plain `python3` on PATH may lack torch. */
 export const TORCH_PYTHON = process.env.DISRANKER_TORCH_PYTHON ?? '/usr/bin/python3';
 
@@ -23,6 +24,10 @@ export function hasTorchPython(): boolean {
     torchPython = r.status === 0;
   }
   return torchPython;
+}
+
+export function hasFixtures(sub = ''): boolean {
+  return existsSync(join(FIXTURES, sub));
 }
 
 export function hasShared(sub = ''): boolean {

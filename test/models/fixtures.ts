@@ -1,10 +1,10 @@
-// Shared helpers for the model tests: the HF parity fixtures (../shared/fixtures/hf) as tensors, and maxdiff.
+// Shared helpers for the model tests: the HF parity fixtures (test/fixtures/hf) as tensors, and maxdiff.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor, type Tensor } from '../../src/engine/index.js';
-import { SHARED_FIXTURES } from '../helpers/env.js';
+import { FIXTURES } from '../helpers/env.js';
 
-export const HF = join(SHARED_FIXTURES, 'hf');
+export const HF = join(FIXTURES, 'hf');
 
 export interface FixtureBatch {
   input_ids: number[][];

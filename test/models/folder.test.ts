@@ -9,7 +9,7 @@ import { engineAvailable, loadSafetensors, noGrad, saveSafetensors, tidy, type T
 import { loadHfModel, loadLoraAdapter, saveHfModel, saveLoraAdapter, type HfModel, type ModelCard } from '../../src/models/hf.js';
 import { LlamaForCausalLM } from '../../src/models/llama.js';
 import { addLora } from '../../src/models/lora.js';
-import { hasShared, need } from '../helpers/env.js';
+import { hasFixtures, need } from '../helpers/env.js';
 import { HF } from './fixtures.js';
 import { bertBatch, decoderBatch, tinyBert, tinyLlama } from './tiny.js';
 
@@ -124,7 +124,7 @@ test('LLaMA with both heads and tied Qwen2: save → load bit-exact, sharded too
 });
 
 test('a fixture folder re-saved through our writer loads back bit-exact (config extras kept)', (t) => {
-  if (!engineOk(t) || !need(t, hasShared('fixtures/hf'), '../shared/fixtures/hf is absent')) return;
+  if (!engineOk(t) || !need(t, hasFixtures('hf'), 'test/fixtures/hf is absent')) return;
   const a = loadHfModel(join(HF, 'qwen2-ranker', 'seq-cls'));
   const dir = join(tmp(), 'qwen-seq');
   try {

@@ -1,4 +1,4 @@
-// Parity with Hugging Face transformers 4.40.2 on the tiny random checkpoints of ../shared/fixtures/hf, loaded
+// Parity with Hugging Face transformers 4.40.2 on the tiny random checkpoints of test/fixtures/hf, loaded
 // through our folder loader: BERT cross-encoder scores (F32 and BF16 files), LLaMA and Qwen2 LM logits and
 // score-head scores (right/left padding, left padding with position_ids, singles), tied embeddings (Qwen2 has
 // no lm_head.weight), and the sharded checkpoint. Tolerance 1e-5 absolute (NOTES.md); maxdiffs are printed.
@@ -9,12 +9,12 @@ import { engineAvailable, noGrad, tidy } from '../../src/engine/index.js';
 import { loadHfModel } from '../../src/models/hf.js';
 import { BertForSequenceClassification } from '../../src/models/bert.js';
 import { LlamaForCausalLM } from '../../src/models/llama.js';
-import { hasShared, need } from '../helpers/env.js';
+import { hasFixtures, need } from '../helpers/env.js';
 import { HF, batches, expected, flat, maxDiff, toTensors } from './fixtures.js';
 
 const TOL = 1e-5;
 const ready = (t: import('node:test').TestContext) =>
-  need(t, engineAvailable(), 'the libtorch engine is not built') && need(t, hasShared('fixtures/hf'), '../shared/fixtures/hf is absent');
+  need(t, engineAvailable(), 'the libtorch engine is not built') && need(t, hasFixtures('hf'), 'test/fixtures/hf is absent');
 
 interface BertExpected {
   scores: Record<string, number[]>;

@@ -1,4 +1,4 @@
-// The real tokenizer files in ../shared/fixtures/tokenizers: bert-base-uncased and gpt2 must match
+// The real tokenizer files in test/fixtures/tokenizers: bert-base-uncased and gpt2 must match
 // expected_encodings.json; mistral (no expected file) is checked for byte fallback, `▁` handling and
 // decode round trips. Our reference encoder (independent of @huggingface/tokenizers) must agree too.
 import { test } from 'node:test';
@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePairs, loadTokenizer, ReferenceEncoder, toRows } from '../../src/text/index.js';
 import { sampleDocuments } from '../../src/text/sample-text.js';
-import { hasShared, need, SHARED_FIXTURES } from '../helpers/env.js';
+import { hasFixtures, need, FIXTURES } from '../helpers/env.js';
 
-const DIR = (name: string): string => join(SHARED_FIXTURES, 'tokenizers', name);
+const DIR = (name: string): string => join(FIXTURES, 'tokenizers', name);
 const readJson = (file: string): any => JSON.parse(readFileSync(file, 'utf8'));
-const ok = (): boolean => hasShared('fixtures/tokenizers');
-const WHY = '../shared/fixtures/tokenizers is absent';
+const ok = (): boolean => hasFixtures('tokenizers');
+const WHY = 'test/fixtures/tokenizers is absent';
 
 test('bert-base-uncased matches expected_encodings.json (singles with [CLS]/[SEP], the pair with token types)', (t) => {
   if (!need(t, ok(), WHY)) return;

@@ -13,7 +13,7 @@ import {
   tokenizerFromJson,
   toRows,
 } from '../../src/text/index.js';
-import { hasShared, need, SHARED_FIXTURES } from '../helpers/env.js';
+import { hasFixtures, need, FIXTURES } from '../helpers/env.js';
 import { tinyDecoder } from './tiny.js';
 
 const { tokenizer, config } = tinyDecoder();
@@ -114,7 +114,7 @@ test('CPT labels: -100 on bos, template and query; the document and eos are targ
   assert.equal(encodeRankingInputs(tok, [CAT]).labels, undefined);
 });
 
-const DIR = (name: string): string => join(SHARED_FIXTURES, 'tokenizers', name);
+const DIR = (name: string): string => join(FIXTURES, 'tokenizers', name);
 const ITEMS = [
   { query: 'what is a cat?', title: 'Cat', summary: 'A cat is a small domesticated carnivorous mammal.' },
   { query: 'Café 東京 😀', title: 'Â¼ inch — "quoted"', summary: 'line one\nline  two' },
@@ -122,7 +122,7 @@ const ITEMS = [
 ];
 
 test('real decoders: default template equals the whole string + eos; bos only where the template says', (t) => {
-  if (!need(t, hasShared('fixtures/tokenizers'), '../shared/fixtures/tokenizers is absent')) return;
+  if (!need(t, hasFixtures('tokenizers'), 'test/fixtures/tokenizers is absent')) return;
   for (const [name, bos, eos] of [
     ['gpt2', undefined, 50256],
     ['mistral-7b-v0.1', 1, 2],

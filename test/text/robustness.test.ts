@@ -16,7 +16,7 @@ import {
 } from '../../src/text/index.js';
 import { sampleDocuments } from '../../src/text/sample-text.js';
 import { encodeHead } from '../../src/text/truncate.js';
-import { hasShared, need, SHARED_FIXTURES } from '../helpers/env.js';
+import { hasFixtures, need, FIXTURES } from '../helpers/env.js';
 
 const corpus = [...sampleDocuments(1000, 10, 50, { seed: 5 })];
 const trained: Array<[string, TextTokenizer]> = [
@@ -24,7 +24,7 @@ const trained: Array<[string, TextTokenizer]> = [
   ['trained-bpe', ((t) => tokenizerFromJson(t.tokenizer, t.config))(trainByteLevelBpe(corpus, { vocabSize: 800 }))],
 ];
 function fixtures(): Array<[string, TextTokenizer]> {
-  return ['bert-base-uncased', 'gpt2', 'mistral-7b-v0.1'].map((n) => [n, loadTokenizer(join(SHARED_FIXTURES, 'tokenizers', n))]);
+  return ['bert-base-uncased', 'gpt2', 'mistral-7b-v0.1'].map((n) => [n, loadTokenizer(join(FIXTURES, 'tokenizers', n))]);
 }
 
 const WEIRD = [
@@ -90,6 +90,6 @@ test('robustness: trained tokenizers', () => {
 });
 
 test('robustness: fixture tokenizers', (t) => {
-  if (!need(t, hasShared('fixtures/tokenizers'), '../shared/fixtures/tokenizers is absent')) return;
+  if (!need(t, hasFixtures('tokenizers'), 'test/fixtures/tokenizers is absent')) return;
   for (const [name, tok] of fixtures()) check(name, tok);
 });

@@ -13,20 +13,6 @@ function usage(msg: string): never {
   throw new DisrankerError('DR_ERR_USAGE', msg);
 }
 
-function int(text: string | undefined, name: string, dflt: number): number {
-  if (text === undefined) return dflt;
-  const v = Number(text);
-  if (!Number.isInteger(v)) usage(`${name} must be an integer, got "${text}"`);
-  return v;
-}
-
-function num(text: string | undefined, name: string, dflt: number): number {
-  if (text === undefined) return dflt;
-  const v = Number(text);
-  if (!Number.isFinite(v)) usage(`${name} must be a number, got "${text}"`);
-  return v;
-}
-
 export async function importCommand(input: string, opts: { format: string; out: string; skipBad?: boolean; force?: boolean; labels?: string; qrels?: string }): Promise<ImportResult> {
   const base: ImportOptions = { out: opts.out, skipBad: opts.skipBad, force: opts.force };
   if (opts.labels) {
@@ -69,14 +55,14 @@ export async function statsCommand(dir: string, opts: { json?: boolean }): Promi
   console.log(opts.json ? JSON.stringify(s, null, 2) : formatStats(s));
 }
 
-export async function synthCommand(opts: { preset: string; seed: string; out: string; force?: boolean; quiet?: boolean }): Promise<void> {
+export async function synthCommand(opts: { preset: string; seed: number; out: string; force?: boolean; quiet?: boolean }): Promise<void> {
   const { generateSynthetic } = await import('../../data/synth/generate.js');
   const { PRESETS } = await import('../../data/synth/world.js');
   if (!PRESETS[opts.preset]) usage(`unknown --preset "${opts.preset}" (choose ${Object.keys(PRESETS).join(', ')})`);
   const t0 = Date.now();
   const meta = await generateSynthetic({
     preset: opts.preset,
-    seed: int(opts.seed, '--seed', 1),
+    seed: opts.seed,
     out: opts.out,
     force: opts.force,
     onProgress: opts.quiet || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\rimpressions ${done}/${total}`),
@@ -86,12 +72,12 @@ export async function synthCommand(opts: { preset: string; seed: string; out: st
 }
 
 /** BM25 run over a data set: rerank each query's candidates (default) or retrieve top-k from all documents. */
-export async function bm25Run(ds: Dataset, opts: { k?: number; retrieve?: boolean; k1?: number; b?: number }): Promise<Run> {
+export async function bm25Run(ds: Dataset, opts: { k: number; retrieve?: boolean; k1: number; b: number }): Promise<Run> {
   const index = new Bm25Index({ k1: opts.k1, b: opts.b });
   for await (const d of ds.documents()) index.add(d.docid, documentText(d));
   const queries = await ds.loadQueries();
   const run: Run = new Map();
-  const k = opts.k ?? 100;
+  const k = opts.k;
   if (opts.retrieve) {
     for (const q of queries.values()) run.set(q.qid, new Map(index.search(q.text, k).map((h) => [h.docid, h.score])));
   } else {
@@ -109,21 +95,21 @@ export async function bm25Run(ds: Dataset, opts: { k?: number; retrieve?: boolea
   return run;
 }
 
-export async function bm25Command(dir: string, opts: { out: string; k?: string; retrieve?: boolean; k1?: string; b?: string; tag?: string }): Promise<void> {
+export async function bm25Command(dir: string, opts: { out: string; k: number; retrieve?: boolean; k1: number; b: number; tag: string }): Promise<void> {
   const ds = await openDataset(dir);
-  const run = await bm25Run(ds, { k: int(opts.k, '--k', 100), retrieve: opts.retrieve, k1: num(opts.k1, '--k1', 0.9), b: num(opts.b, '--b', 0.4) });
-  await writeFileAtomic(opts.out, formatRun(run, opts.tag ?? 'bm25'));
+  const run = await bm25Run(ds, opts);
+  await writeFileAtomic(opts.out, formatRun(run, opts.tag));
   console.log(`wrote ${opts.out}: ${run.size} queries`);
 }
 
 /** Export a data set's candidate lists as a TREC run, or its (hidden) qrels as TREC qrels. */
-export async function exportCommand(dir: string, opts: { what: string; out: string; tag?: string }): Promise<void> {
+export async function exportCommand(dir: string, opts: { what: string; out: string; tag: string }): Promise<void> {
   const ds = await openDataset(dir);
   let text: string;
   if (opts.what === 'candidates') {
     const run: Run = new Map();
     for (const [qid, hits] of await ds.loadCandidates()) run.set(qid, new Map(hits.map((h) => [h.docid, h.score])));
-    text = formatRun(run, opts.tag ?? 'candidates');
+    text = formatRun(run, opts.tag);
   } else if (opts.what === 'qrels' || opts.what === 'hidden-qrels') {
     text = formatQrels(opts.what === 'qrels' ? await ds.qrels() : await ds.hiddenQrels());
   } else {
@@ -133,10 +119,10 @@ export async function exportCommand(dir: string, opts: { what: string; out: stri
   console.log(`wrote ${opts.out}`);
 }
 
-export async function splitCommand(dir: string, opts: { ratios: string; seed: string; allQueries?: boolean }): Promise<void> {
+export async function splitCommand(dir: string, opts: { ratios: string; seed: number; allQueries?: boolean }): Promise<void> {
   const { parseRatios, writeSplits } = await import('../../data/sets/split.js');
   const ds = await openDataset(dir);
-  const counts = await writeSplits(ds, { ratios: parseRatios(opts.ratios), seed: int(opts.seed, '--seed', 1), allQueries: opts.allQueries });
+  const counts = await writeSplits(ds, { ratios: parseRatios(opts.ratios), seed: opts.seed, allQueries: opts.allQueries });
   console.log(`wrote ${dir}/splits: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
 
@@ -144,60 +130,47 @@ async function splitQids(ds: Dataset, name: string | undefined): Promise<Set<str
   return name ? new Set(await ds.split(name)) : undefined;
 }
 
-export async function buildCommand(
-  kind: string,
-  dir: string,
-  opts: Record<string, string | boolean | undefined> & { out: string },
-): Promise<void> {
+export interface BuildOptions {
+  out: string;
+  split?: string;
+  // cpt
+  minDwell?: number;
+  skipAbove?: boolean;
+  lastClick?: boolean;
+  dedup?: boolean;
+  weight?: 'none' | 'pbm' | 'ipw';
+  // groups
+  groupSize?: number;
+  positiveLabel?: number;
+  hardDepth?: number;
+  labels?: 'judged' | 'hidden';
+  // distill
+  candidates?: number;
+  unjudgedOnly?: boolean;
+  maxQueries?: number;
+  seed?: number;
+}
+
+export async function buildCommand(kind: 'cpt' | 'groups' | 'distill', dir: string, opts: BuildOptions): Promise<void> {
   const b = await import('../../data/sets/training-sets.js');
   const ds = await openDataset(dir);
-  const qids = await splitQids(ds, opts.split as string | undefined);
-  const str = (k: string) => opts[k] as string | undefined;
+  const qids = await splitQids(ds, opts.split);
   switch (kind) {
     case 'cpt': {
-      const weight = (str('weight') ?? 'none') as 'none' | 'pbm' | 'ipw';
-      if (!['none', 'pbm', 'ipw'].includes(weight)) usage(`--weight must be none, pbm or ipw, got "${weight}"`);
-      const r = await b.buildCpt(ds, {
-        out: opts.out,
-        minDwell: num(str('minDwell'), '--min-dwell', 0),
-        skipAbove: !!opts.skipAbove,
-        lastClick: !!opts.lastClick,
-        dedup: opts.dedup !== false,
-        weight,
-        qids,
-      });
+      const r = await b.buildCpt(ds, { ...opts, qids });
       const prop = r.pbm ? `; PBM propensity by position: ${r.pbm.propensity.map((p) => p.toFixed(3)).join(' ')}` : '';
       console.log(`wrote ${opts.out}: ${r.records} records from ${r.kept} kept of ${r.clicks} clicks in ${r.impressions} impressions${prop}`);
       return;
     }
     case 'groups': {
-      const labels = (str('labels') ?? 'judged') as 'judged' | 'hidden';
-      if (!['judged', 'hidden'].includes(labels)) usage(`--labels must be judged or hidden, got "${labels}"`);
-      const r = await b.buildGroups(ds, {
-        out: opts.out,
-        groupSize: int(str('groupSize'), '--group-size', 8),
-        positiveLabel: str('positiveLabel') === undefined ? undefined : int(str('positiveLabel'), '--positive-label', 2),
-        hardDepth: int(str('hardDepth'), '--hard-depth', 30),
-        seed: int(str('seed'), '--seed', 1),
-        labels,
-        qids,
-      });
+      const r = await b.buildGroups(ds, { ...opts, qids });
       console.log(`wrote ${opts.out}: ${r.groups} groups over ${r.queries} queries (${r.skipped} positives without enough negatives skipped)`);
       return;
     }
     case 'distill': {
-      const r = await b.buildDistill(ds, {
-        out: opts.out,
-        candidates: int(str('candidates'), '--candidates', 20),
-        unjudgedOnly: !!opts.unjudgedOnly,
-        maxQueries: str('maxQueries') === undefined ? undefined : int(str('maxQueries'), '--max-queries', 0),
-        seed: int(str('seed'), '--seed', 1),
-        qids,
-      });
+      const r = await b.buildDistill(ds, { ...opts, qids });
       console.log(`wrote ${opts.out}: ${r.queries} queries, ${r.pairs} (query, candidate) pairs`);
       return;
     }
-    default:
-      usage(`unknown training set "${kind}" (choose cpt, groups, distill)`);
   }
 }

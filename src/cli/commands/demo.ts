@@ -1,28 +1,32 @@
 // `disranker demo`: the main job on its embedded default data (see README).
 import type { Command } from 'commander';
-import { intFlag, positiveFlag } from '../../util/flags.js';
+import { CPT_DEFAULTS, DEMO_DEFAULTS } from '../../pipeline/defaults.js';
+import { TRAIN_DEFAULTS } from '../../train/defaults.js';
+import { addOptions } from '../options.js';
 
 export function registerDemo(program: Command): void {
-  program
+  const cmd = program
     .command('demo')
-    .description('the main job: synthetic world → vocabulary → CPT of a small decoder on clicks → ranking evaluation')
-    .option('--out <dir>', 'output folder', 'runs/demo')
-    .option('--seed <n>', 'random seed', '0')
-    .option('--preset <name>', 'synthetic world size: tiny, small, medium, large', 'small')
-    .option('--steps <n>', 'CPT optimizer steps', '1000')
-    .option('--batch-size <n>', 'CPT examples per step', '16')
-    .option('--lr <x>', 'peak learning rate (warmup, then cosine decay)', '2e-3')
-    .option('--checkpoint-every <n>', 'checkpoint every n steps (an interrupted run resumes from it)', '100')
-    .action(async (opts: { out: string; seed: string; preset: string; steps: string; batchSize: string; lr: string; checkpointEvery: string }) => {
-      const { runDemo } = await import('../../pipeline/demo.js');
-      await runDemo({
-        out: opts.out,
-        seed: intFlag('--seed', opts.seed),
-        preset: opts.preset,
-        steps: intFlag('--steps', opts.steps, 1),
-        batchSize: intFlag('--batch-size', opts.batchSize, 1),
-        lr: positiveFlag('--lr', opts.lr),
-        checkpointEvery: intFlag('--checkpoint-every', opts.checkpointEvery, 1),
-      });
-    });
+    .description('the main job: synthetic world → vocabulary → CPT of a small decoder on clicks → ranking evaluation');
+  addOptions(
+    cmd,
+    ['out', DEMO_DEFAULTS.out],
+    ['seed', DEMO_DEFAULTS.seed],
+    ['preset', DEMO_DEFAULTS.preset],
+    ['steps', CPT_DEFAULTS.steps, { help: 'CPT optimizer steps' }],
+    ['batchSize', CPT_DEFAULTS.batchSize, { help: 'CPT examples per optimizer step' }],
+    ['gradAccum', TRAIN_DEFAULTS.gradAccum],
+    ['lr', CPT_DEFAULTS.lr],
+    ['maxGradNorm', CPT_DEFAULTS.maxGradNorm ?? 0],
+    ['bf16'],
+    ['skipNonFinite'],
+    ['checkpointEvery', CPT_DEFAULTS.checkpointEvery],
+    ['fresh'],
+    ['force', undefined, { help: 'replace finished stage runs made with other settings (only disranker run folders)' }],
+    ['quiet'],
+  );
+  cmd.action(async (opts) => {
+    const { demoAction } = await import('../actions/demo.js');
+    await demoAction(opts);
+  });
 }

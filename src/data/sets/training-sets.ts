@@ -26,7 +26,16 @@ export interface CptOptions {
   weight?: 'none' | 'pbm' | 'ipw';
   /** Only these queries (a split). */
   qids?: Set<string>;
+  /** Never these queries (e.g. the judged ones, kept for evaluation). */
+  excludeQids?: Set<string>;
 }
+
+/** The defaults of the CPT corpus filter, written once. */
+export const CPT_SET_DEFAULTS = { minDwell: 0, skipAbove: false, lastClick: false, dedup: true, weight: 'none' as 'none' | 'pbm' | 'ipw' };
+/** The defaults of SFT ranking groups. */
+export const GROUP_DEFAULTS = { groupSize: 8, hardDepth: 30, seed: 1, labels: 'judged' as 'judged' | 'hidden' };
+/** The defaults of distillation sets. */
+export const DISTILL_SET_DEFAULTS = { candidates: 20, seed: 1 };
 
 export interface CptRecord {
   qid: string;
@@ -45,7 +54,7 @@ export function keptClicks(imp: Impression, opts: Pick<CptOptions, 'minDwell' | 
   let kept = [];
   let skippedAbove = false;
   for (const r of imp.results) {
-    if (r.clicked && r.dwell >= (opts.minDwell ?? 0) && (!opts.skipAbove || skippedAbove)) kept.push(r);
+    if (r.clicked && r.dwell >= (opts.minDwell ?? CPT_SET_DEFAULTS.minDwell) && (!opts.skipAbove || skippedAbove)) kept.push(r);
     if (!r.clicked) skippedAbove = true;
   }
   if (opts.lastClick) {
@@ -55,63 +64,81 @@ export function keptClicks(imp: Impression, opts: Pick<CptOptions, 'minDwell' | 
   return kept;
 }
 
-export async function buildCpt(ds: Dataset, opts: CptOptions): Promise<{ records: number; impressions: number; clicks: number; kept: number; pbm?: PbmModel }> {
-  const weight = opts.weight ?? 'none';
-  const inSplit = (qid: string) => !opts.qids || opts.qids.has(qid);
+/** Counts of a CPT corpus build. */
+export interface CptCounts {
+  impressions: number;
+  clicks: number;
+  kept: number;
+  pbm?: PbmModel;
+}
+
+/**
+ * The CPT corpus as records, in click-log order (one per kept click without dedup; one per (query, document)
+ * pair in order of first click with dedup). The one implementation of the click filter: `data build cpt` writes
+ * these, and the teacher's CPT stage trains on them. `counts` is filled as the log is read.
+ */
+export async function* cptRecords(ds: Dataset, opts: Omit<CptOptions, 'out'>, counts: CptCounts = { impressions: 0, clicks: 0, kept: 0 }): AsyncGenerator<CptRecord> {
+  const weight = opts.weight ?? CPT_SET_DEFAULTS.weight;
+  const inSplit = (qid: string) => (!opts.qids || opts.qids.has(qid)) && !opts.excludeQids?.has(qid);
   let pbm: PbmModel | undefined;
-  if (weight !== 'none') pbm = await estimatePbm(ds.impressions());
+  if (weight !== 'none') counts.pbm = pbm = await estimatePbm(ds.impressions());
   const ipw = (pos: number) => (pbm ? 1 / pbm.propensity[pos - 1] : 1);
-  let impressions = 0;
-  let clicks = 0;
-  let kept = 0;
   const pairs = new Map<string, CptRecord>();
   const text = new Map<string, Pick<Document, 'title' | 'summary'>>();
-  const records = await withLineWriter(opts.out, async (w) => {
-    let n = 0;
-    for await (const imp of ds.impressions()) {
-      impressions++;
-      for (const r of imp.results) if (r.clicked) clicks++;
-      if (!inSplit(imp.qid)) continue;
-      for (const r of keptClicks(imp, opts)) {
-        kept++;
-        const key = pairKey(imp.qid, r.docid);
-        const wClick = weight === 'ipw' ? ipw(r.position) : 1;
-        if (opts.dedup === false) {
-          const wt = weight === 'pbm' ? (pbm?.relevance.get(key) ?? 0) : wClick;
-          await w.write({ qid: imp.qid, query: imp.query, docid: r.docid, title: r.title, summary: r.summary, clicks: 1, weight: round4(wt) });
-          n++;
-          continue;
-        }
-        const rec = pairs.get(key);
-        if (rec) {
-          rec.clicks++;
-          rec.weight += wClick;
-        } else {
-          if (!text.has(r.docid)) text.set(r.docid, { title: r.title, summary: r.summary });
-          pairs.set(key, { qid: imp.qid, query: imp.query, docid: r.docid, title: '', summary: '', clicks: 1, weight: wClick });
-        }
+  const dedup = opts.dedup ?? CPT_SET_DEFAULTS.dedup;
+  for await (const imp of ds.impressions()) {
+    counts.impressions++;
+    for (const r of imp.results) if (r.clicked) counts.clicks++;
+    if (!inSplit(imp.qid)) continue;
+    for (const r of keptClicks(imp, opts)) {
+      counts.kept++;
+      const key = pairKey(imp.qid, r.docid);
+      const wClick = weight === 'ipw' ? ipw(r.position) : 1;
+      if (!dedup) {
+        const wt = weight === 'pbm' ? (pbm?.relevance.get(key) ?? 0) : wClick;
+        yield { qid: imp.qid, query: imp.query, docid: r.docid, title: r.title, summary: r.summary, clicks: 1, weight: round4(wt) };
+        continue;
+      }
+      const rec = pairs.get(key);
+      if (rec) {
+        rec.clicks++;
+        rec.weight += wClick;
+      } else {
+        if (!text.has(r.docid)) text.set(r.docid, { title: r.title, summary: r.summary });
+        pairs.set(key, { qid: imp.qid, query: imp.query, docid: r.docid, title: '', summary: '', clicks: 1, weight: wClick });
       }
     }
-    if (opts.dedup !== false) {
-      for (const [key, rec] of pairs) {
-        const t = text.get(rec.docid) as Pick<Document, 'title' | 'summary'>;
-        const wt = weight === 'pbm' ? (pbm?.relevance.get(key) ?? 0) : rec.weight;
-        await w.write({ ...rec, title: t.title, summary: t.summary, weight: round4(wt) });
-        n++;
-      }
+  }
+  if (dedup) {
+    for (const [key, rec] of pairs) {
+      const t = text.get(rec.docid) as Pick<Document, 'title' | 'summary'>;
+      const wt = weight === 'pbm' ? (pbm?.relevance.get(key) ?? 0) : rec.weight;
+      yield { ...rec, title: t.title, summary: t.summary, weight: round4(wt) };
+    }
+  }
+}
+
+/** `data build cpt`: the CPT corpus as JSONL. */
+export async function buildCpt(ds: Dataset, opts: CptOptions): Promise<{ records: number } & CptCounts> {
+  const counts: CptCounts = { impressions: 0, clicks: 0, kept: 0 };
+  const records = await withLineWriter(opts.out, async (w) => {
+    let n = 0;
+    for await (const rec of cptRecords(ds, opts, counts)) {
+      await w.write(rec);
+      n++;
     }
     return n;
   });
-  return { records, impressions, clicks, kept, pbm };
+  return { records, ...counts };
 }
 
 export interface GroupOptions {
   out: string;
-  /** Documents per group: 1 positive + (groupSize − 1) negatives (default 8). */
+  /** Documents per group: 1 positive + (groupSize − 1) negatives (GROUP_DEFAULTS). */
   groupSize?: number;
   /** Smallest label that makes a positive (default: 2 on graded scales, 1 on binary). */
   positiveLabel?: number;
-  /** Negatives are drawn from the top `hardDepth` lower-labelled candidates (default 30); then from the rest. */
+  /** Negatives are drawn from the top `hardDepth` lower-labelled candidates (GROUP_DEFAULTS); then from the rest. */
   hardDepth?: number;
   seed?: number;
   /** `judged` (qrels.txt, default) or `hidden` (synthetic hidden-qrels.txt). */
@@ -129,12 +156,12 @@ async function loadLabels(ds: Dataset, which: 'judged' | 'hidden'): Promise<Qrel
  * negatives). Unjudged candidates count as the lowest label. Queries with too few negatives give no group (counted).
  */
 export async function buildGroups(ds: Dataset, opts: GroupOptions): Promise<{ groups: number; queries: number; skipped: number }> {
-  const size = opts.groupSize ?? 8;
+  const size = opts.groupSize ?? GROUP_DEFAULTS.groupSize;
   if (!Number.isInteger(size) || size < 2) throw new DisrankerError('DR_ERR_USAGE', `--group-size must be an integer >= 2, got ${size}`);
   const posLabel = opts.positiveLabel ?? relevantLabel(ds);
-  const depth = opts.hardDepth ?? 30;
-  const rng = new Random(opts.seed ?? 1).fork('groups');
-  const qrels = await loadLabels(ds, opts.labels ?? 'judged');
+  const depth = opts.hardDepth ?? GROUP_DEFAULTS.hardDepth;
+  const rng = new Random(opts.seed ?? GROUP_DEFAULTS.seed).fork('groups');
+  const qrels = await loadLabels(ds, opts.labels ?? GROUP_DEFAULTS.labels);
   const candidates = await ds.loadCandidates();
   const queries = await ds.loadQueries();
   const docs = await ds.loadDocuments();
@@ -177,7 +204,7 @@ export async function buildGroups(ds: Dataset, opts: GroupOptions): Promise<{ gr
 
 export interface DistillOptions {
   out: string;
-  /** Candidates per query (default 20; the top of each candidate list). */
+  /** Candidates per query (DISTILL_SET_DEFAULTS; the top of each candidate list). */
   candidates?: number;
   /** Only queries with no judgment in qrels.txt. */
   unjudgedOnly?: boolean;
@@ -189,14 +216,14 @@ export interface DistillOptions {
 
 /** Distillation sets: per query the top-N candidates with text and no label, for the teacher to score. */
 export async function buildDistill(ds: Dataset, opts: DistillOptions): Promise<{ queries: number; pairs: number }> {
-  const n = opts.candidates ?? 20;
+  const n = opts.candidates ?? DISTILL_SET_DEFAULTS.candidates;
   const candidates = await ds.loadCandidates();
   const queries = await ds.loadQueries();
   const docs = await ds.loadDocuments();
   const judged = opts.unjudgedOnly && ds.has(LAYOUT.qrels) ? await ds.qrels() : new Map();
   let qids = [...candidates.keys()].filter((q) => queries.has(q) && !judged.has(q) && (!opts.qids || opts.qids.has(q)));
   if (opts.maxQueries !== undefined && qids.length > opts.maxQueries) {
-    const pick = new Set(new Random(opts.seed ?? 1).fork('distill').sample(qids, opts.maxQueries));
+    const pick = new Set(new Random(opts.seed ?? DISTILL_SET_DEFAULTS.seed).fork('distill').sample(qids, opts.maxQueries));
     qids = qids.filter((q) => pick.has(q));
   }
   let pairs = 0;

@@ -34,6 +34,9 @@ export interface SynthOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The defaults of `data synth`, written once. */
+export const SYNTH_DEFAULTS = { preset: 'small', seed: 1 };
+
 export const docId = (i: number): string => `d${i}`;
 export const queryId = (i: number): string => `q${i}`;
 

@@ -1,0 +1,121 @@
+// The command line's options in one typed table (as vitest's CLIOptions): each entry has its flag, its help
+// and the parser that validates and converts the raw text. Defaults are never written here: a command passes
+// the library's own constant when it adds an option, so `--help` shows the default the code really uses.
+import { Option, type Command } from 'commander';
+import { DisrankerError } from '../util/errors.js';
+
+type Parser<T> = (flag: string, raw: string) => T;
+
+export interface OptionSpec<T> {
+  flags: string;
+  help: string;
+  parse?: Parser<T>;
+}
+
+function usage(message: string): never {
+  throw new DisrankerError('DR_ERR_USAGE', message);
+}
+
+/** An integer in [min, max]. */
+export function int(min = 0, max = Number.MAX_SAFE_INTEGER): Parser<number> {
+  return (flag, raw) => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+      usage(`${flag}: expected an integer${max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : ` ≥ ${min}`}, got "${raw}"`);
+    }
+    return n;
+  };
+}
+
+/** A finite number > 0. */
+export const positive: Parser<number> = (flag, raw) => {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) usage(`${flag}: expected a positive number, got "${raw}"`);
+  return n;
+};
+
+/** A finite number ≥ 0. */
+export const nonNegative: Parser<number> = (flag, raw) => {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) usage(`${flag}: expected a number ≥ 0, got "${raw}"`);
+  return n;
+};
+
+/** One of `choices`. */
+export function choice<T extends string>(choices: readonly T[]): Parser<T> {
+  return (flag, raw) => {
+    if (!choices.includes(raw as T)) usage(`${flag}: expected one of ${choices.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+}
+
+/** A 32-bit unsigned seed: 0 … 2^32 − 1 (larger seeds would alias in the 32-bit generators). */
+export const seed: Parser<number> = int(0, 2 ** 32 - 1);
+
+/** The option table. Keys are the camelCase names commander gives the parsed values. */
+export const OPTIONS = {
+  out: { flags: '--out <dir>', help: 'output folder' },
+  outFile: { flags: '--out <file>', help: 'file to write' },
+  force: { flags: '--force', help: 'replace --out if it is a disranker output' },
+  json: { flags: '--json', help: 'print one JSON object' },
+  quiet: { flags: '--quiet', help: 'no progress output' },
+  seed: { flags: '--seed <n>', help: 'random seed (0 … 2^32−1)', parse: seed },
+  preset: { flags: '--preset <name>', help: 'synthetic world size: tiny, small, medium, large' },
+  // training
+  steps: { flags: '--steps <n>', help: 'optimizer steps', parse: int(1) },
+  batchSize: { flags: '--batch-size <n>', help: 'examples per optimizer step (per micro-batch × --grad-accum)', parse: int(1) },
+  gradAccum: { flags: '--grad-accum <n>', help: 'micro-batches per optimizer step (gradient accumulation)', parse: int(1) },
+  lr: { flags: '--lr <x>', help: 'peak learning rate (warmup, then decay)', parse: positive },
+  weightDecay: { flags: '--weight-decay <x>', help: 'AdamW weight decay (not on biases and norms)', parse: nonNegative },
+  warmupSteps: { flags: '--warmup-steps <n>', help: 'linear warmup steps', parse: int(0) },
+  maxGradNorm: { flags: '--max-grad-norm <x>', help: 'clip the global gradient norm (0 = no clipping)', parse: nonNegative },
+  bf16: { flags: '--bf16', help: 'bf16 mixed precision (autocast; fp32 master weights)' },
+  skipNonFinite: { flags: '--skip-nonfinite', help: 'skip a step whose loss or gradient is NaN/inf instead of stopping' },
+  checkpointEvery: { flags: '--checkpoint-every <n>', help: 'checkpoint every n steps (an interrupted run resumes from it)', parse: int(1) },
+  logEvery: { flags: '--log-every <n>', help: 'write a metrics line every n steps', parse: int(1) },
+  fresh: { flags: '--fresh', help: 'discard an existing checkpoint of this run and start from step 0' },
+  // data
+  k: { flags: '--k <n>', help: 'results per query', parse: int(1) },
+  k1: { flags: '--k1 <x>', help: 'BM25 k1', parse: nonNegative },
+  b: { flags: '--b <x>', help: 'BM25 b', parse: nonNegative },
+  tag: { flags: '--tag <tag>', help: 'run tag' },
+  split: { flags: '--split <name>', help: 'only the queries of DIR/splits/<name>.txt' },
+  // eval
+  permutations: { flags: '--permutations <n>', help: 'rounds of the paired randomization test', parse: int(1, 10_000_000) },
+  bootstrap: { flags: '--bootstrap <n>', help: 'bootstrap resamples for the 95% CI of the difference', parse: int(1, 10_000_000) },
+  alpha: {
+    flags: '--alpha <a>',
+    help: 'significance level of the marks',
+    parse: (flag: string, raw: string) => {
+      const a = Number(raw);
+      if (!(a > 0 && a < 1)) usage(`${flag}: expected 0 < α < 1, got "${raw}"`);
+      return a;
+    },
+  },
+  // engine
+  threads: { flags: '--threads <n>', help: 'intra-op threads (default: the engine default for this host)', parse: int(1, 1024) },
+} satisfies Record<string, OptionSpec<unknown>>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/**
+ * Adds the table's option `name` to `cmd`, with `dflt` (a library constant) as its default, shown in --help.
+ * `overrides` changes the help or flags for this command only.
+ */
+export function addOption(cmd: Command, name: OptionName, dflt?: unknown, overrides: Partial<OptionSpec<unknown>> = {}): Command {
+  const spec: OptionSpec<unknown> = { ...OPTIONS[name], ...overrides };
+  const opt = new Option(spec.flags, spec.help);
+  const long = opt.long ?? spec.flags;
+  if (spec.parse) {
+    const parse = spec.parse;
+    opt.argParser((raw: string) => parse(long, raw));
+  }
+  if (dflt !== undefined) opt.default(dflt, Array.isArray(dflt) ? dflt.join(',') : undefined);
+  return cmd.addOption(opt);
+}
+
+/** Adds several options: `[name, default?, overrides?]` each. */
+export function addOptions(cmd: Command, ...entries: [OptionName, unknown?, Partial<OptionSpec<unknown>>?][]): Command {
+  for (const [name, dflt, overrides] of entries) addOption(cmd, name, dflt, overrides);
+  return cmd;
+}

@@ -1,0 +1,180 @@
+// Stage 3: continued pre-training (CPT) of the teacher decoder on the click log. The input is the query, the target
+// the clicked title + summary (then eos), and the next-token loss counts only target tokens. The corpus comes from
+// the data layer's builder (src/data/sets/training-sets.ts, the one click filter); the judged queries are left
+// out, they are for evaluation. Training runs on the shared trainer (src/train/trainer.ts): checkpoints, resume,
+// metrics log. The result is a Hugging Face LlamaForCausalLM folder with its tokenizer and a model card.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDataset } from '../data/dataset.js';
+import { cptRecords, type CptCounts, type CptRecord } from '../data/sets/training-sets.js';
+import { manualSeed } from '../engine/index.js';
+import { saveHfModel } from '../models/hf.js';
+import { decoderCptInputs } from '../models/inputs.js';
+import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
+import { loadTokenizer } from '../text/index.js';
+import { CHECKPOINT_DIR, lossSummary, train, trainConfig, type TrainConfig } from '../train/trainer.js';
+import { DisrankerError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { silentReporter, type Reporter } from '../util/reporter.js';
+import { CPT_DEFAULTS } from './defaults.js';
+import { beginRun, finishRun } from './run-folder.js';
+
+export interface CptStageOptions {
+  /** the data set folder (with a click log) */
+  data: string;
+  /** the tokenizer folder */
+  tokenizer: string;
+  /** the run folder: checkpoint/, metrics.jsonl, run.json */
+  out: string;
+  /** the model folder written at the end (default: OUT/model) */
+  modelOut?: string;
+  seed: number;
+  steps?: number;
+  /** examples per optimizer step (split over the gradient-accumulation micro-batches) */
+  batchSize?: number;
+  lr?: number;
+  maxLength?: number;
+  minDwell?: number;
+  dedup?: boolean;
+  /** the decoder's shape (LLaMA config fields); vocabulary and special ids come from the tokenizer */
+  model?: Partial<LlamaConfig>;
+  /** the other trainer settings (defaults: CPT_DEFAULTS, then src/train/defaults.ts) */
+  train?: Partial<TrainConfig>;
+  /** replace a finished run made with other settings (only a disranker run folder) */
+  force?: boolean;
+  /** discard a checkpoint instead of resuming */
+  fresh?: boolean;
+}
+
+export interface CptStageResult {
+  modelDir: string;
+  /** CPT examples (kept clicks) and the click log they came from */
+  records: number;
+  impressions: number;
+  clicks: number;
+  parameters: number;
+  steps: number;
+  resumedFrom: number;
+  loss: { first10: number; last10: number };
+  metricsFile: string;
+  seconds: number;
+  /** true: a finished run with the same settings was found and nothing was trained */
+  cached?: boolean;
+}
+
+/** SHA-256 of the training examples in order: the data's fingerprint in the run's configuration. */
+function fingerprint(records: CptRecord[]): string {
+  const h = createHash('sha256');
+  for (const r of records) h.update(`${r.query}\t${r.title}\t${r.summary}\t${r.weight}\n`);
+  return h.digest('hex');
+}
+
+export async function cptStage(opts: CptStageOptions, reporter: Reporter = silentReporter): Promise<CptStageResult> {
+  const steps = opts.steps ?? CPT_DEFAULTS.steps;
+  const batchSize = opts.batchSize ?? CPT_DEFAULTS.batchSize;
+  const maxLength = opts.maxLength ?? CPT_DEFAULTS.maxLength;
+  const corpus = { minDwell: opts.minDwell ?? CPT_DEFAULTS.minDwell, dedup: opts.dedup ?? CPT_DEFAULTS.dedup, excludeJudged: true };
+  const config = trainConfig({
+    steps,
+    seed: opts.seed,
+    lr: opts.lr ?? CPT_DEFAULTS.lr,
+    maxGradNorm: CPT_DEFAULTS.maxGradNorm,
+    checkpointEvery: CPT_DEFAULTS.checkpointEvery,
+    logEvery: CPT_DEFAULTS.logEvery,
+    ...opts.train,
+  });
+  if (batchSize % config.gradAccum !== 0) {
+    throw new DisrankerError('DR_ERR_USAGE', `--batch-size ${batchSize} must be a multiple of --grad-accum ${config.gradAccum}`);
+  }
+  const micro = batchSize / config.gradAccum;
+  const modelDir = opts.modelOut ?? join(opts.out, 'model');
+
+  // the corpus: clicks of the click-log queries, never of the judged ones
+  const ds = await openDataset(opts.data);
+  const judged = new Set((await ds.qrels()).keys());
+  const counts: CptCounts = { impressions: 0, clicks: 0, kept: 0 };
+  const records: CptRecord[] = [];
+  for await (const r of cptRecords(ds, { minDwell: corpus.minDwell, dedup: corpus.dedup, excludeQids: judged }, counts)) records.push(r);
+  if (records.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: the click log has no click with dwell ≥ ${corpus.minDwell}s outside the judged queries: nothing to train CPT on`);
+  const tokenizerJson = readFileSync(join(opts.tokenizer, 'tokenizer.json'));
+  const tok = loadTokenizer(opts.tokenizer);
+  const modelConfig = llamaConfig({
+    ...CPT_DEFAULTS.model,
+    max_position_embeddings: maxLength,
+    ...opts.model,
+    vocab_size: tok.vocabSize,
+    bos_token_id: tok.special.bos?.id ?? null,
+    eos_token_id: tok.special.eos!.id,
+    pad_token_id: tok.special.pad?.id ?? tok.special.eos!.id,
+  });
+  const identity = {
+    model: modelConfig,
+    data: { path: opts.data, fingerprint: fingerprint(records), records: records.length, ...corpus },
+    tokenizer: { path: opts.tokenizer, sha256: createHash('sha256').update(tokenizerJson).digest('hex') },
+    batch_size: batchSize,
+    max_length: maxLength,
+  };
+  const runConfig = { train: config, ...identity };
+
+  const { done } = beginRun<CptStageResult>(opts.out, 'cpt', runConfig, { force: opts.force });
+  if (done && existsSync(join(done.modelDir, 'config.json'))) {
+    reporter.info(`CPT already done with these settings: ${done.modelDir}`);
+    return { ...done, cached: true };
+  }
+
+  manualSeed(opts.seed);
+  const model = new LlamaForCausalLM(modelConfig);
+  const { num_hidden_layers: L, hidden_size: H, num_attention_heads: nh, num_key_value_heads: nkv } = modelConfig;
+  reporter.info(
+    `CPT of a LLaMA-style decoder (L${L} H${H}, GQA ${nh}/${nkv} heads, ${(model.numParameters() / 1e6).toFixed(2)}M parameters) on ` +
+      `${records.length.toLocaleString('en')} clicks with dwell ≥ ${corpus.minDwell}s: ${steps} steps of ${batchSize}`,
+  );
+  try {
+    const result = await train(
+      {
+        model,
+        // The batch of a step depends only on (seed, step, micro): a resumed run sees the same data.
+        batch: (step, m) => {
+          const rng = new Random(opts.seed).fork(m === 0 ? `cpt-step-${step}` : `cpt-step-${step}-${m}`);
+          return Array.from({ length: micro }, () => records[rng.int(records.length)]);
+        },
+        loss: (batch) => {
+          const { inputs, labels } = decoderCptInputs(tok, batch, { maxLength });
+          return { loss: model.lmLoss(inputs, labels), examples: batch.length, tokens: labels.ne(-100).sum().item() };
+        },
+      },
+      { dir: opts.out, config, identity, reporter, fresh: opts.fresh, name: 'CPT' },
+    );
+    const loss = lossSummary(result.losses);
+    saveHfModel(modelDir, model, {
+      card: {
+        task: 'continued pre-training on clicks (query → clicked title + summary)',
+        data: { dataset: opts.data, records: records.length, min_dwell_s: corpus.minDwell, judged_queries_excluded: judged.size },
+        steps,
+        losses: { kind: 'next-token cross-entropy on target tokens', first10_mean: loss.first, last10_mean: loss.last },
+        hyperparameters: { ...config, batch_size: batchSize, max_length: maxLength, optimizer: 'AdamW' },
+      },
+    });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
+      if (existsSync(join(opts.tokenizer, f))) copyFileSync(join(opts.tokenizer, f), join(modelDir, f)); // a self-contained HF folder
+    }
+    const out: CptStageResult = {
+      modelDir,
+      records: records.length,
+      impressions: counts.impressions,
+      clicks: counts.clicks,
+      parameters: model.numParameters(),
+      steps: result.steps,
+      resumedFrom: result.resumedFrom,
+      loss: { first10: loss.first, last10: loss.last },
+      metricsFile: result.metricsFile,
+      seconds: result.seconds,
+    };
+    finishRun(opts.out, 'cpt', runConfig, out);
+    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true }); // the model folder holds the result
+    return out;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,43 @@
+// The defaults of the pipeline's stages and of the demo job, written once: the stages use them and the CLI
+// shows them in --help.
+
+/** The main job (`disranker demo`). */
+export const DEMO_DEFAULTS = {
+  out: 'runs/demo',
+  seed: 0,
+  /** synthetic world size */
+  preset: 'small',
+  /** judged queries whose candidates are ranked and evaluated (all of them) */
+  metrics: 'ndcg_cut_5,ndcg_cut_10,map,recip_rank,pnr',
+};
+
+/** The byte-level BPE vocabulary trained on the data set's documents and queries. */
+export const TOKENIZER_DEFAULTS = {
+  vocabSize: 4000,
+};
+
+/** Continued pre-training of the teacher decoder on clicks (the recipe the demo measured). */
+export const CPT_DEFAULTS = {
+  steps: 1000,
+  batchSize: 16,
+  lr: 2e-3,
+  /** the demo's measured recipe trains without clipping; --max-grad-norm turns it on */
+  maxGradNorm: null as number | null,
+  checkpointEvery: 100,
+  logEvery: 10,
+  /** tokens of query + target */
+  maxLength: 96,
+  /** seconds: shorter clicks are treated as misclicks */
+  minDwell: 10,
+  /** one record per click (a pair clicked twice counts twice), as the click log has it */
+  dedup: false,
+  /** the decoder trained from scratch: a LLaMA-style model, 2 layers, hidden 128, GQA 4/2 heads */
+  model: {
+    hidden_size: 128,
+    intermediate_size: 344,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    tie_word_embeddings: true,
+  },
+};

@@ -1,0 +1,11 @@
+// The method's stages as functions (typed options in, structured results out, a Reporter for progress), and the
+// jobs composed of them.
+export { worldStage, type WorldStageOptions, type WorldStageResult } from './world.js';
+export { bpeTokenizerStage, type BpeStageOptions, type BpeStageResult } from './tokenizer.js';
+export { cptStage, type CptStageOptions, type CptStageResult } from './cpt.js';
+export { rankJudgedStage, meanLogLikelihood, type RankJudgedOptions } from './rank-judged.js';
+export { evaluateStage, type EvaluateStageOptions } from './evaluate.js';
+export { runDemo, type DemoOptions, type DemoResult } from './demo.js';
+export { beginRun, finishRun, readRunMarker, RUN_MARKER } from './run-folder.js';
+export { CPT_DEFAULTS, DEMO_DEFAULTS, TOKENIZER_DEFAULTS } from './defaults.js';
+export { silentReporter, recordingReporter, type Reporter, type Progress } from '../util/reporter.js';

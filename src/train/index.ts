@@ -1,0 +1,8 @@
+// Training: the shared loop, its checkpoint format, AdamW, LR schedules and the losses (one per file).
+export { train, trainConfig, lossSummary, stepSeed, CHECKPOINT_DIR, METRICS_FILE, BEST_DIR } from './trainer.js';
+export type { TrainConfig, TrainTask, TrainOptions, TrainResult, LossResult } from './trainer.js';
+export * from './checkpoint.js';
+export { TRAIN_DEFAULTS, defaultWarmup } from './defaults.js';
+export { AdamW, type AdamWOptions, type ParamGroup } from './optimizer.js';
+export { lrFactor, type Schedule, type ScheduleKind } from './schedule.js';
+export { listwiseSoftmaxLoss } from './losses/listwise-softmax.js';
