@@ -21,7 +21,7 @@ import {
 import { BertForSequenceClassification, bertConfig } from '../src/models/bert.js';
 import { AdamW } from '../src/train/optimizer.js';
 import { intFlag } from '../src/util/flags.js';
-import { benchArgs, isMain, median } from './util.js';
+import { benchArgs, isMain, runMain, median } from './util.js';
 
 export interface BenchEngineOptions {
   dtype: string;
@@ -154,5 +154,5 @@ export const ENGINE_FLAGS = {
 } as const;
 
 if (isMain(import.meta.url)) {
-  await benchEngine(benchArgs('disranker bench engine: train the reference BERT (4 layers, hidden 256) and time training and forward steps', ENGINE_FLAGS));
+  await runMain(() => benchEngine(benchArgs('disranker bench engine: train the reference BERT (4 layers, hidden 256) and time training and forward steps', ENGINE_FLAGS)));
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { encodePairs, loadTokenizer, tokenizerFromJson, trainWordPiece, type QueryDocument, type TextTokenizer } from '../src/text/index.js';
 import { sampleDocuments } from '../src/text/sample-text.js';
 import { intFlag, positiveFlag } from '../src/util/flags.js';
-import { benchArgs, isMain } from './util.js';
+import { benchArgs, isMain, runMain } from './util.js';
 
 export interface BenchTokenizerOptions {
   json?: boolean;
@@ -113,5 +113,5 @@ export const TOKENIZER_FLAGS = {
 } as const;
 
 if (isMain(import.meta.url)) {
-  await benchTokenizer(benchArgs('disranker bench tokenizer: time BERT pair encoding (query + passage, truncated and padded to --seq tokens)', TOKENIZER_FLAGS));
+  await runMain(() => benchTokenizer(benchArgs('disranker bench tokenizer: time BERT pair encoding (query + passage, truncated and padded to --seq tokens)', TOKENIZER_FLAGS)));
 }

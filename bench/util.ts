@@ -45,3 +45,14 @@ export function benchArgs<F extends Record<string, FlagSpec>>(
   }
   return values as never;
 }
+
+/** Runs a bench's main like the CLI runs a command: a user error prints `disranker: message` and exits 1. */
+export async function runMain(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    console.error(e?.name === 'DisrankerError' || e?.name === 'InputError' || e?.code?.startsWith?.('DR_ERR') ? `disranker: ${e.message}` : (e?.stack ?? String(err)));
+    process.exitCode = 1;
+  }
+}

@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -21,6 +22,10 @@ if (chosen.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const args = ['--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', ...chosen];
+// Test files run concurrently, one process each (every file is independent: its own temp folders, its own engine);
+// at least 2 at a time, since most files wait on child processes or the disk as much as on the CPU.
+// DISRANKER_TEST_CONCURRENCY=1 runs them one by one.
+const concurrency = Number(process.env.DISRANKER_TEST_CONCURRENCY) || Math.max(2, availableParallelism());
+const args = ['--expose-gc', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...chosen];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: process.env });
 process.exit(r.status ?? 1);

@@ -3,8 +3,9 @@
 // the library's own constant when it adds an option, so `--help` shows the default the code really uses.
 import { Option, type Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
+import { choice, int, nonNegative, positive, seed, type Parser } from '../util/flags.js';
 
-type Parser<T> = (flag: string, raw: string) => T;
+export { choice, int, nonNegative, positive, seed };
 
 export interface OptionSpec<T> {
   flags: string;
@@ -12,45 +13,6 @@ export interface OptionSpec<T> {
   parse?: Parser<T>;
 }
 
-function usage(message: string): never {
-  throw new DisrankerError('DR_ERR_USAGE', message);
-}
-
-/** An integer in [min, max]. */
-export function int(min = 0, max = Number.MAX_SAFE_INTEGER): Parser<number> {
-  return (flag, raw) => {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
-      usage(`${flag}: expected an integer${max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : ` ≥ ${min}`}, got "${raw}"`);
-    }
-    return n;
-  };
-}
-
-/** A finite number > 0. */
-export const positive: Parser<number> = (flag, raw) => {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) usage(`${flag}: expected a positive number, got "${raw}"`);
-  return n;
-};
-
-/** A finite number ≥ 0. */
-export const nonNegative: Parser<number> = (flag, raw) => {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) usage(`${flag}: expected a number ≥ 0, got "${raw}"`);
-  return n;
-};
-
-/** One of `choices`. */
-export function choice<T extends string>(choices: readonly T[]): Parser<T> {
-  return (flag, raw) => {
-    if (!choices.includes(raw as T)) usage(`${flag}: expected one of ${choices.join(', ')}, got "${raw}"`);
-    return raw as T;
-  };
-}
-
-/** A 32-bit unsigned seed: 0 … 2^32 − 1 (larger seeds would alias in the 32-bit generators). */
-export const seed: Parser<number> = int(0, 2 ** 32 - 1);
 
 /** The option table. Keys are the camelCase names commander gives the parsed values. */
 export const OPTIONS = {
@@ -87,8 +49,8 @@ export const OPTIONS = {
     flags: '--alpha <a>',
     help: 'significance level of the marks',
     parse: (flag: string, raw: string) => {
-      const a = Number(raw);
-      if (!(a > 0 && a < 1)) usage(`${flag}: expected 0 < α < 1, got "${raw}"`);
+      const a = positive(flag, raw);
+      if (a >= 1) throw new DisrankerError('DR_ERR_USAGE', `${flag}: expected 0 < α < 1, got "${raw}"`);
       return a;
     },
   },

@@ -11,6 +11,9 @@ import { RANKLLAMA_TEMPLATE } from '../text/index.js';
 import { firstEos, type LlamaForCausalLM } from './llama.js';
 import { mulberry32 } from '../util/random.js';
 
+/** The defaults of generation, written once (the CLI shows them). */
+export const GENERATE_DEFAULTS = { maxNewTokens: 32, topK: 1, temperature: 1, seed: 0 };
+
 export interface GenerateOptions {
   /** New tokens per prompt at most. Default 32. */
   maxNewTokens?: number;
@@ -34,16 +37,16 @@ export const seededRandom = mulberry32;
  * ending with the eos id when the row stopped there.
  */
 export function generate(model: LlamaForCausalLM, prompts: number[][], opts: GenerateOptions = {}): number[][] {
-  const maxNew = opts.maxNewTokens ?? 32;
-  const topK = opts.topK ?? 1;
-  const temperature = opts.temperature ?? 1;
+  const maxNew = opts.maxNewTokens ?? GENERATE_DEFAULTS.maxNewTokens;
+  const topK = opts.topK ?? GENERATE_DEFAULTS.topK;
+  const temperature = opts.temperature ?? GENERATE_DEFAULTS.temperature;
   if (!Number.isInteger(topK) || topK < 1) throw new DisrankerError('DR_ERR_INPUT', `generate: topK must be a positive integer, got ${topK}`);
   if (!(temperature > 0)) throw new DisrankerError('DR_ERR_INPUT', `generate: temperature must be > 0, got ${temperature}`);
   if (prompts.some((p) => p.length === 0)) throw new DisrankerError('DR_ERR_INPUT', 'generate: a prompt is empty (pass at least bos)');
   const c = model.config;
   const eosIds = new Set(opts.eosTokenId !== undefined ? [opts.eosTokenId].flat() : c.eos_token_id === null ? [] : [c.eos_token_id].flat());
   const pad = opts.padTokenId ?? c.pad_token_id ?? firstEos(c) ?? 0;
-  const random = seededRandom(opts.seed ?? 0);
+  const random = seededRandom(opts.seed ?? GENERATE_DEFAULTS.seed);
   const device = model.model.embed_tokens.weight.device;
   const wasTraining = model.training;
   model.eval();

@@ -13,7 +13,7 @@ import { saveHfModel } from '../models/hf.js';
 import { decoderCptInputs } from '../models/inputs.js';
 import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
 import { loadTokenizer } from '../text/index.js';
-import { CHECKPOINT_DIR, lossSummary, train, trainConfig, type TrainConfig } from '../train/trainer.js';
+import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
 import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
@@ -115,7 +115,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
     batch_size: batchSize,
     max_length: maxLength,
   };
-  const runConfig = { train: config, ...identity };
+  const runConfig = { train: resultConfig(config), ...identity };
 
   const { done } = beginRun<CptStageResult>(opts.out, 'cpt', runConfig, { force: opts.force });
   if (done && existsSync(join(done.modelDir, 'config.json'))) {

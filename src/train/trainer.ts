@@ -111,7 +111,7 @@ export function stepSeed(seed: number, step: number): number {
 }
 
 /** The fields of the config that change the result (log and checkpoint cadence do not). */
-function resultConfig(c: TrainConfig): Record<string, unknown> {
+export function resultConfig(c: TrainConfig): Record<string, unknown> {
   const { logEvery: _l, checkpointEvery: _c, ...rest } = c;
   return rest;
 }
