@@ -1,6 +1,6 @@
 // `disranker bench tokenizer` (this script: `node --import tsx bench/tokenizer.ts [--help]`): throughput of BERT cross-encoder pair encoding (query + passage,
 // truncated and padded to 128 tokens, in batches). Tokenizer: bert-base-uncased from
-// ../shared/fixtures when present, else a WordPiece vocabulary trained on generated text. Text: the
+// test/fixtures, else a WordPiece vocabulary trained on generated text. Text: the
 // TREC DL 2019 BM25 top-100 (real MS MARCO queries and passages) when present, else generated text.
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
