@@ -5,4 +5,4 @@ export * from './checkpoint.js';
 export { TRAIN_DEFAULTS, defaultWarmup } from './defaults.js';
 export { AdamW, type AdamWOptions, type ParamGroup } from './optimizer.js';
 export { lrFactor, type Schedule, type ScheduleKind } from './schedule.js';
-export { listwiseSoftmaxLoss } from './losses/listwise-softmax.js';
+export { RANK_LOSSES, listwiseSoftmaxLoss, pairwiseHingeLoss, rankNetLoss, PAIRWISE_MARGIN, type RankLossName } from './losses/index.js';

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAvailable, Linear, manualSeed, Module, randn, tensor, tidy, type Tensor } from '../../src/engine/index.js';
 import { listwiseSoftmaxLoss } from '../../src/train/losses/listwise-softmax.js';
+import { pairwiseHingeLoss } from '../../src/train/losses/pairwise-hinge.js';
+import { rankNetLoss } from '../../src/train/losses/ranknet.js';
+import { RANK_LOSSES } from '../../src/train/losses/index.js';
 import { train, trainConfig } from '../../src/train/trainer.js';
 import { hasTorchPython, need } from '../helpers/env.js';
 import { torchEval } from '../helpers/torch.js';
@@ -55,6 +58,54 @@ test('listwise softmax: value and gradient match torch', (t) => {
     const g = scores.grad!.toArray();
     g.forEach((v, i) => close(v, ref[1].data[i], 1e-12));
   });
+});
+
+test('pairwise hinge and RankNet: hand-computed values over ordered pairs only', (t) => {
+  if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
+  tidy(() => {
+    // scores [2, 1.5, 3], labels [2, 0, 1]: pairs (0,1) d=0.5, (0,2) d=−1, (2,1) d=1.5
+    const s = tensor([[2, 1.5, 3]]);
+    const y = tensor([[2, 0, 1]]);
+    close(pairwiseHingeLoss(s, y).item(), (0.5 + 2 + 0) / 3);
+    close(pairwiseHingeLoss(s, y, 0.25).item(), (0 + 1.25 + 0) / 3);
+    const sp = (x: number) => Math.log(1 + Math.exp(-x));
+    close(rankNetLoss(s, y).item(), (sp(0.5) + sp(-1) + sp(1.5)) / 3);
+    // equal labels make no pair; a group without pairs contributes nothing
+    close(pairwiseHingeLoss(tensor([[0, 5], [1, 0]]), tensor([[1, 1], [1, 0]])).item(), 0);
+    close(rankNetLoss(tensor([[0, 5], [1, 0]]), tensor([[1, 1], [1, 0]])).item(), sp(1));
+    // the listwise entry weights targets by gain 2^y − 1
+    close(RANK_LOSSES.listwise(tensor([[0, Math.log(3)]]), tensor([[0, 1]])).item(), -Math.log(0.75));
+    assert.throws(() => pairwiseHingeLoss(tensor([[1, 2]]), tensor([[1, 2, 3]])), /pairwiseHingeLoss: expected scores and labels of the same shape \(Q, G\)/);
+    assert.throws(() => rankNetLoss(tensor([1, 2]), tensor([1, 2])), /rankNetLoss: expected/);
+  });
+});
+
+test('pairwise hinge and RankNet: value and gradient match torch', (t) => {
+  if (!need(t, engineAvailable(), 'the libtorch engine is not built') || !need(t, hasTorchPython(), 'python3-torch is missing')) return;
+  const s = [0.3, -1.2, 2.0, 0.5, 1.1, 0.0, -0.4, 0.9];
+  const y = [0, 1, 3, 0, 2, 0, 2, 1];
+  const pre = 'x0.requires_grad_(True)\nd = x0.unsqueeze(2) - x0.unsqueeze(1)\np = (x1.unsqueeze(2) > x1.unsqueeze(1)).double()\n';
+  const refs = torchEval(
+    [
+      'l = (torch.clamp(1 - d, min=0) * p).sum() / p.sum().clamp(min=1)',
+      'l = (F.softplus(-d) * p).sum() / p.sum().clamp(min=1)',
+    ].map((code) => ({
+      inputs: [
+        { data: s, shape: [2, 4], dtype: 'float64' },
+        { data: y, shape: [2, 4], dtype: 'float64' },
+      ],
+      code: `${pre}${code}\nl.backward()\nout = [l, x0.grad]`,
+    })),
+  ) as unknown as { data: number[] }[][];
+  [pairwiseHingeLoss, rankNetLoss].forEach((fn, k) =>
+    tidy(() => {
+      const scores = tensor(s, { dtype: 'float64' }).reshape(2, 4).requiresGrad_();
+      const loss = fn(scores, tensor(y, { dtype: 'float64' }).reshape(2, 4));
+      loss.backward();
+      close(loss.item(), refs[k][0].data[0], 1e-12);
+      scores.grad!.toArray().forEach((v, i) => close(v, refs[k][1].data[i], 1e-12));
+    }),
+  );
 });
 
 class Scorer extends Module {
