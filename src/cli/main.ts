@@ -7,6 +7,8 @@ import { registerDemo } from './commands/demo.js';
 import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerRerank } from './commands/rerank.js';
+import { registerTeacher } from './commands/teacher.js';
 
 const program = new Command('disranker')
   .description("Distil an LLM's web-search ranking skill into a BERT cross-encoder.")
@@ -18,6 +20,8 @@ registerBench(program);
 registerData(program);
 registerEval(program);
 registerGenerate(program);
+registerTeacher(program);
+registerRerank(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,14 +17,15 @@ import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type Tra
 import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
-import { CPT_DEFAULTS } from './defaults.js';
+import { CPT_DEFAULTS, TOKENIZER_DEFAULTS } from './defaults.js';
+import { bpeTokenizerStage } from './tokenizer.js';
 import { beginRun, finishRun } from './run-folder.js';
 
 export interface CptStageOptions {
   /** the data set folder (with a click log) */
   data: string;
-  /** the tokenizer folder */
-  tokenizer: string;
+  /** the tokenizer folder; absent: a byte-level BPE trained on the data set into OUT/tokenizer */
+  tokenizer?: string;
   /** the run folder: checkpoint/, metrics.jsonl, run.json */
   out: string;
   /** the model folder written at the end (default: OUT/model) */
@@ -97,8 +98,19 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const records: CptRecord[] = [];
   for await (const r of cptRecords(ds, { minDwell: corpus.minDwell, dedup: corpus.dedup, excludeQids: judged }, counts)) records.push(r);
   if (records.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: the click log has no click with dwell ≥ ${corpus.minDwell}s outside the judged queries: nothing to train CPT on`);
-  const tokenizerJson = readFileSync(join(opts.tokenizer, 'tokenizer.json'));
-  const tok = loadTokenizer(opts.tokenizer);
+  const tokDir = opts.tokenizer ?? join(opts.out, 'tokenizer');
+  const tokIdentity = opts.tokenizer
+    ? { path: opts.tokenizer, sha256: createHash('sha256').update(readFileSync(join(opts.tokenizer, 'tokenizer.json'))).digest('hex') }
+    : { trained: 'byte-level BPE', vocab_size: TOKENIZER_DEFAULTS.vocabSize };
+  const runConfig0 = { train: resultConfig(config), data: { path: opts.data, ...corpus }, tokenizer: tokIdentity, model: { ...CPT_DEFAULTS.model, ...opts.model }, batch_size: batchSize, max_length: maxLength };
+  // the run folder is claimed before anything is written into it (the tokenizer trained here goes there too)
+  const early = beginRun<CptStageResult>(opts.out, 'cpt', runConfig0, { force: opts.force });
+  if (early.done && existsSync(join(early.done.modelDir, 'config.json'))) {
+    reporter.info(`CPT already done with these settings: ${early.done.modelDir}`);
+    return { ...early.done, cached: true };
+  }
+  if (!opts.tokenizer) await bpeTokenizerStage({ data: opts.data, out: tokDir }, reporter);
+  const tok = loadTokenizer(tokDir);
   const modelConfig = llamaConfig({
     ...CPT_DEFAULTS.model,
     max_position_embeddings: maxLength,
@@ -111,17 +123,10 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const identity = {
     model: modelConfig,
     data: { path: opts.data, fingerprint: fingerprint(records), records: records.length, ...corpus },
-    tokenizer: { path: opts.tokenizer, sha256: createHash('sha256').update(tokenizerJson).digest('hex') },
+    tokenizer: tokIdentity,
     batch_size: batchSize,
     max_length: maxLength,
   };
-  const runConfig = { train: resultConfig(config), ...identity };
-
-  const { done } = beginRun<CptStageResult>(opts.out, 'cpt', runConfig, { force: opts.force });
-  if (done && existsSync(join(done.modelDir, 'config.json'))) {
-    reporter.info(`CPT already done with these settings: ${done.modelDir}`);
-    return { ...done, cached: true };
-  }
 
   manualSeed(opts.seed);
   const model = new LlamaForCausalLM(modelConfig);
@@ -157,7 +162,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
       },
     });
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
-      if (existsSync(join(opts.tokenizer, f))) copyFileSync(join(opts.tokenizer, f), join(modelDir, f)); // a self-contained HF folder
+      if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f)); // a self-contained HF folder
     }
     const out: CptStageResult = {
       modelDir,
@@ -171,7 +176,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
       metricsFile: result.metricsFile,
       seconds: result.seconds,
     };
-    finishRun(opts.out, 'cpt', runConfig, out);
+    finishRun(opts.out, 'cpt', runConfig0, out);
     rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true }); // the model folder holds the result
     return out;
   } finally {

@@ -41,3 +41,30 @@ export const CPT_DEFAULTS = {
     tie_word_embeddings: true,
   },
 };
+
+/** Ranking fine-tuning of the teacher (src/pipeline/sft.ts). */
+export const SFT_DEFAULTS = {
+  steps: 1000,
+  lr: 1e-3,
+  /** the paper's pairwise margin hinge */
+  loss: 'hinge' as 'hinge' | 'ranknet' | 'listwise',
+  margin: 1,
+  groupsPerStep: 4,
+  /** 1 positive + 7 hard negatives; 0: the whole candidate list */
+  groupSize: 8,
+  hardDepth: 30,
+  maxLength: 128,
+  labels: 'judged' as 'judged' | 'hidden',
+  /** 0: full fine-tuning */
+  loraR: 0,
+  evalEvery: 100,
+  /** a decoder from scratch (the SFT-only ablation) has the CPT decoder's shape */
+  scratchModel: CPT_DEFAULTS.model,
+};
+
+/** Reranking a data set's candidate lists with a model folder (src/pipeline/rerank.ts). */
+export const RERANK_DEFAULTS = {
+  split: 'test',
+  batchSize: 32,
+  maxLength: 128,
+};

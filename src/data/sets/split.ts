@@ -43,3 +43,16 @@ export async function writeSplits(ds: Dataset, opts: { ratios: number[]; seed: n
   }
   return counts;
 }
+
+/**
+ * The judged queries' train/dev/test split: the data set's splits/*.txt when it has them, else the default
+ * split (SPLIT_DEFAULTS) computed in memory, the same that `data split` would write.
+ */
+export async function judgedSplits(ds: Dataset): Promise<{ splits: Record<(typeof SPLIT_NAMES)[number], string[]>; source: 'files' | 'default' }> {
+  if (SPLIT_NAMES.every((n) => ds.has(join(LAYOUT.splits, `${n}.txt`)))) {
+    const [train, dev, test] = await Promise.all(SPLIT_NAMES.map((n) => ds.split(n)));
+    return { splits: { train, dev, test }, source: 'files' };
+  }
+  const qrels = await ds.qrels();
+  return { splits: splitQueries(qrels.keys(), parseRatios(SPLIT_DEFAULTS.ratios), SPLIT_DEFAULTS.seed), source: 'default' };
+}

@@ -5,7 +5,8 @@
 //
 // Args:
 //   scores  (Q, G) model scores, one row per group of G documents (e.g. 1 positive + G−1 hard negatives)
-//   labels  (Q, G) graded relevance; only pairs with different labels count, the higher-labelled one first
+//   labels  (Q, G) graded relevance; only pairs with different labels count, the higher-labelled one first;
+//           a negative label marks padding (groups of unequal length) and makes no pair
 //   margin  default 1 (PAIRWISE_MARGIN)
 // Relations: with margin → 0 and a smooth max it becomes RankNet (ranknet.ts); with one positive per group it is
 // the "pairwise hinge" of monoBERT/RankT5-style training.
@@ -18,7 +19,7 @@ export function pairwiseHingeLoss(scores: Tensor, labels: Tensor, margin = PAIRW
   checkGroups('pairwiseHingeLoss', scores, labels);
   const [Q, G] = scores.shape;
   const diff = scores.view(Q, G, 1).sub(scores.view(Q, 1, G)); // (Q, G, G): s_i − s_j
-  const pairs = labels.view(Q, G, 1).gt(labels.view(Q, 1, G)).to(scores.dtype); // (Q, G, G): y_i > y_j
+  const pairs = labels.view(Q, G, 1).gt(labels.view(Q, 1, G)).logicalAnd(labels.view(Q, 1, G).ge(0)).to(scores.dtype); // (Q, G, G): y_i > y_j ≥ 0
   const hinge = diff.neg().add(margin).relu().mul(pairs);
   return hinge.sum().div(pairs.sum().clamp(1));
 }

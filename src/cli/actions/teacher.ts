@@ -1,0 +1,79 @@
+// The work of `disranker teacher cpt|sft` and `disranker rerank`: call the stage with a console reporter, print
+// a summary.
+import { cptStage } from '../../pipeline/cpt.js';
+import { rerankStage } from '../../pipeline/rerank.js';
+import { sftStage } from '../../pipeline/sft.js';
+import type { TrainConfig } from '../../train/trainer.js';
+import { consoleReporter } from '../reporter.js';
+
+interface TrainerFlags {
+  gradAccum: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  bf16?: boolean;
+  skipNonFinite?: boolean;
+  checkpointEvery: number;
+  logEvery: number;
+  fresh?: boolean;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+function trainerConfig(o: TrainerFlags): Partial<TrainConfig> {
+  return {
+    gradAccum: o.gradAccum,
+    weightDecay: o.weightDecay,
+    maxGradNorm: o.maxGradNorm > 0 ? o.maxGradNorm : null,
+    bf16: Boolean(o.bf16),
+    nonFinite: o.skipNonFinite ? 'skip' : 'stop',
+    checkpointEvery: o.checkpointEvery,
+    logEvery: o.logEvery,
+  };
+}
+
+export async function teacherCptAction(o: TrainerFlags & { data: string; out: string; tokenizer?: string; maxLength: number; minDwell: number; dedup: boolean; seed: number; steps: number; batchSize: number; lr: number }): Promise<void> {
+  const reporter = consoleReporter({ quiet: o.quiet });
+  const r = await cptStage(
+    { data: o.data, tokenizer: o.tokenizer, out: o.out, seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, maxLength: o.maxLength, minDwell: o.minDwell, dedup: o.dedup, train: trainerConfig(o), force: o.force, fresh: o.fresh },
+    reporter,
+  );
+  reporter.info(`CPT: ${r.records} examples, loss ${r.loss.first10.toFixed(3)} → ${r.loss.last10.toFixed(3)}${r.cached ? ' (cached)' : ''}; model in ${r.modelDir}`);
+}
+
+export async function teacherSftAction(
+  o: TrainerFlags & { data: string; out: string; init?: string; tokenizer?: string; loss: 'hinge' | 'ranknet' | 'listwise'; margin: number; groupsPerStep: number; groupSize: number; hardDepth: number; maxLength: number; labels: 'judged' | 'hidden'; loraR: number; evalEvery: number; seed: number; steps: number; lr: number },
+): Promise<void> {
+  const reporter = consoleReporter({ quiet: o.quiet });
+  const r = await sftStage(
+    {
+      data: o.data,
+      init: o.init,
+      tokenizer: o.tokenizer,
+      out: o.out,
+      seed: o.seed,
+      steps: o.steps,
+      lr: o.lr,
+      loss: o.loss,
+      margin: o.margin,
+      groupsPerStep: o.groupsPerStep,
+      groupSize: o.groupSize,
+      hardDepth: o.hardDepth,
+      maxLength: o.maxLength,
+      labels: o.labels,
+      loraR: o.loraR,
+      evalEvery: o.evalEvery,
+      train: trainerConfig(o),
+      force: o.force,
+      fresh: o.fresh,
+    },
+    reporter,
+  );
+  for (const e of r.dev) reporter.info(`  dev at step ${e.step}: nDCG@10 ${e.metrics.ndcg_cut_10.toFixed(4)}, PNR ${e.metrics.pnr.toFixed(3)}`);
+  reporter.info(`SFT: loss ${r.loss.first10.toFixed(3)} → ${r.loss.last10.toFixed(3)}; best dev nDCG@10 ${r.best?.ndcg_cut_10.toFixed(4) ?? '-'} at step ${r.best?.step ?? '-'}${r.cached ? ' (cached)' : ''}; model in ${r.modelDir}`);
+}
+
+export async function rerankAction(o: { model: string; data: string; split: string; out: string; batchSize: number; maxLength: number; tag: string; bf16?: boolean; json?: boolean }): Promise<void> {
+  const r = await rerankStage(o);
+  if (o.json) console.log(JSON.stringify(r));
+  else console.log(`wrote ${r.out}: ${r.queries} queries, ${r.pairs} pairs in ${r.seconds.toFixed(1)} s (${r.pairs_per_s.toFixed(0)} pairs/s, ${r.ms_per_100.toFixed(1)} ms per 100 candidates, ${(100 * r.padded_fraction).toFixed(1)}% padding)`);
+}

@@ -1,0 +1,58 @@
+// `disranker teacher cpt|sft`: the teacher decoder's continued pre-training on clicks and its ranking fine-tuning.
+import type { Command } from 'commander';
+import { CPT_DEFAULTS, SFT_DEFAULTS, TOKENIZER_DEFAULTS } from '../../pipeline/defaults.js';
+import { TRAIN_DEFAULTS } from '../../train/defaults.js';
+import { addOptions, choice, int, nonNegative, positive } from '../options.js';
+
+/** The trainer's options every training command shares. */
+function trainerOptions(cmd: Command, maxGradNorm: number | null): void {
+  addOptions(
+    cmd,
+    ['gradAccum', TRAIN_DEFAULTS.gradAccum],
+    ['weightDecay', TRAIN_DEFAULTS.weightDecay],
+    ['maxGradNorm', maxGradNorm ?? 0],
+    ['bf16'],
+    ['skipNonFinite'],
+    ['checkpointEvery', TRAIN_DEFAULTS.checkpointEvery],
+    ['logEvery', TRAIN_DEFAULTS.logEvery],
+    ['fresh'],
+    ['force', undefined, { help: 'replace a finished run made with other settings (only a disranker run folder)' }],
+    ['quiet'],
+  );
+}
+
+export function registerTeacher(program: Command): void {
+  const teacher = program.command('teacher').description('the teacher decoder: continued pre-training on clicks (cpt), ranking fine-tuning (sft)');
+  const cpt = teacher
+    .command('cpt')
+    .description('continued pre-training on a data set\'s click log: the query in, the clicked title + summary out (loss on the target tokens)')
+    .requiredOption('--data <dir>', 'data set folder with a click log')
+    .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
+    .option('--tokenizer <dir>', `tokenizer folder (default: a byte-level BPE of ${TOKENIZER_DEFAULTS.vocabSize} tokens trained on the data set into OUT/tokenizer)`)
+    .option('--max-length <n>', 'tokens of query + target', (raw: string) => int(8)('--max-length', raw), CPT_DEFAULTS.maxLength)
+    .option('--min-dwell <s>', 'keep clicks with at least this dwell time (seconds)', (raw: string) => nonNegative('--min-dwell', raw), CPT_DEFAULTS.minDwell)
+    .option('--dedup', 'one example per (query, document) pair instead of one per click', CPT_DEFAULTS.dedup);
+  addOptions(cpt, ['seed', 0], ['steps', CPT_DEFAULTS.steps], ['batchSize', CPT_DEFAULTS.batchSize], ['lr', CPT_DEFAULTS.lr]);
+  trainerOptions(cpt, CPT_DEFAULTS.maxGradNorm);
+  cpt.action(async (opts) => (await import('../actions/teacher.js')).teacherCptAction(opts));
+
+  const sft = teacher
+    .command('sft')
+    .description('ranking fine-tuning: score head on the final </s>, rank loss over groups of the judged train queries, keep-best on dev nDCG@10')
+    .requiredOption('--data <dir>', 'data set folder with judged queries (splits/*.txt, else the default split)')
+    .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
+    .option('--init <dir>', 'decoder folder to start from (a CPT model, any LLaMA/Qwen2 folder); without it: from scratch')
+    .option('--tokenizer <dir>', 'tokenizer folder (default: the --init folder; needed from scratch)')
+    .option('--loss <name>', 'hinge (the paper\'s) | ranknet | listwise', (raw: string) => choice(['hinge', 'ranknet', 'listwise'] as const)('--loss', raw), SFT_DEFAULTS.loss)
+    .option('--margin <x>', 'margin of the hinge loss', (raw: string) => positive('--margin', raw), SFT_DEFAULTS.margin)
+    .option('--groups-per-step <n>', 'query groups per optimizer step', (raw: string) => int(1)('--groups-per-step', raw), SFT_DEFAULTS.groupsPerStep)
+    .option('--group-size <n>', 'documents per group: 1 positive + n−1 hard negatives (0: the whole candidate list)', (raw: string) => int(0)('--group-size', raw), SFT_DEFAULTS.groupSize)
+    .option('--hard-depth <n>', 'negatives come from the top n lower-labelled candidates', (raw: string) => int(1)('--hard-depth', raw), SFT_DEFAULTS.hardDepth)
+    .option('--max-length <n>', 'tokens of the ranking input', (raw: string) => int(8)('--max-length', raw), SFT_DEFAULTS.maxLength)
+    .option('--labels <which>', 'judged (qrels.txt) | hidden (a synthetic world\'s hidden labels, standing in for more annotation)', (raw: string) => choice(['judged', 'hidden'] as const)('--labels', raw), SFT_DEFAULTS.labels)
+    .option('--lora-r <n>', 'LoRA rank on every projection (0: full fine-tuning)', (raw: string) => int(0)('--lora-r', raw), SFT_DEFAULTS.loraR)
+    .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), SFT_DEFAULTS.evalEvery);
+  addOptions(sft, ['seed', 0], ['steps', SFT_DEFAULTS.steps], ['lr', SFT_DEFAULTS.lr]);
+  trainerOptions(sft, TRAIN_DEFAULTS.maxGradNorm);
+  sft.action(async (opts) => (await import('../actions/teacher.js')).teacherSftAction(opts));
+}

@@ -1,0 +1,87 @@
+// Rerank a data set's candidate lists with any ranking model folder (a decoder with a score head, a BERT
+// cross-encoder) and write a TREC run. Pairs are batched by length; throughput is reported.
+import { openDataset } from '../data/dataset.js';
+import { judgedSplits } from '../data/sets/split.js';
+import { formatRun, type Run } from '../data/trec.js';
+import { BertForSequenceClassification } from '../models/bert.js';
+import { loadHfModel } from '../models/hf.js';
+import { LlamaForCausalLM } from '../models/llama.js';
+import { scorePairs } from '../models/score.js';
+import { loadTokenizer, type QueryDocument } from '../text/index.js';
+import { DisrankerError } from '../util/errors.js';
+import { writeFileAtomicSync } from '../util/fs.js';
+import { silentReporter, type Reporter } from '../util/reporter.js';
+import { RERANK_DEFAULTS } from './defaults.js';
+
+export interface RerankOptions {
+  model: string;
+  data: string;
+  /** train, dev, test (the judged queries' split), `judged` (every judged query) or `all` (every candidate list) */
+  split?: string;
+  /** the TREC run to write */
+  out: string;
+  tag?: string;
+  batchSize?: number;
+  maxLength?: number;
+  bf16?: boolean;
+}
+
+export interface RerankResult {
+  out: string;
+  queries: number;
+  pairs: number;
+  seconds: number;
+  pairs_per_s: number;
+  ms_per_100: number;
+  padded_fraction: number;
+}
+
+export async function rerankStage(opts: RerankOptions, reporter: Reporter = silentReporter): Promise<RerankResult> {
+  const split = opts.split ?? RERANK_DEFAULTS.split;
+  const ds = await openDataset(opts.data);
+  const candidates = await ds.loadCandidates();
+  let qids: string[];
+  if (split === 'all') qids = [...candidates.keys()];
+  else if (split === 'judged') qids = [...(await ds.qrels()).keys()];
+  else if (split === 'train' || split === 'dev' || split === 'test') qids = (await judgedSplits(ds)).splits[split];
+  else qids = await ds.split(split);
+  const docs = await ds.loadDocuments();
+  const queries = await ds.loadQueries();
+  const flat: { qid: string; docid: string; item: QueryDocument }[] = [];
+  for (const qid of qids) {
+    const q = queries.get(qid);
+    if (!q) continue;
+    for (const h of candidates.get(qid) ?? []) {
+      const d = docs.get(h.docid);
+      if (d) flat.push({ qid, docid: h.docid, item: { query: q.text, title: d.title, summary: d.summary } });
+    }
+  }
+  const { model } = loadHfModel(opts.model);
+  try {
+    if (model instanceof LlamaForCausalLM && !model.score) {
+      throw new DisrankerError('DR_ERR_MODEL', `${opts.model}: a decoder without a score head cannot rerank; fine-tune it first (disranker teacher sft)`);
+    }
+    if (!(model instanceof LlamaForCausalLM) && !(model instanceof BertForSequenceClassification)) throw new DisrankerError('DR_ERR_MODEL', `${opts.model}: not a ranking model`);
+    model.eval();
+    const tok = loadTokenizer(opts.model);
+    reporter.info(`reranking ${flat.length} (query, candidate) pairs of ${qids.length} ${split} queries with ${opts.model}`);
+    const { scores, stats } = scorePairs(model, tok, flat.map((f) => f.item), { batchSize: opts.batchSize ?? RERANK_DEFAULTS.batchSize, maxLength: opts.maxLength ?? RERANK_DEFAULTS.maxLength, bf16: opts.bf16 });
+    const run: Run = new Map();
+    flat.forEach((f, i) => {
+      if (!run.has(f.qid)) run.set(f.qid, new Map());
+      run.get(f.qid)!.set(f.docid, scores[i]);
+    });
+    writeFileAtomicSync(opts.out, formatRun(run, opts.tag ?? 'disranker'));
+    return {
+      out: opts.out,
+      queries: run.size,
+      pairs: flat.length,
+      seconds: stats.seconds,
+      pairs_per_s: flat.length / stats.seconds,
+      ms_per_100: (stats.seconds * 1000 * 100) / Math.max(1, flat.length),
+      padded_fraction: stats.paddedTokens / Math.max(1, stats.tokens),
+    };
+  } finally {
+    model.dispose();
+  }
+}

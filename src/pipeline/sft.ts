@@ -1,0 +1,272 @@
+// Stage 4: ranking fine-tuning (SFT) of the teacher decoder. The input is `query: {q} document: {title} {summary}`
+// with eos appended; the score is the `score` head on the hidden state of the last position whose attention mask
+// is 1 (the eos). Each step takes `groupsPerStep` judged train queries; a group is one positive (label ≥ the
+// relevant level) and `groupSize − 1` lower-labelled hard negatives from the query's candidate list (groupSize 0:
+// the whole list). The rank loss (src/train/losses) compares the scores within a group. The dev split's nDCG@10
+// is measured every `evalEvery` steps and the best weights are kept. The result is a Hugging Face
+// LlamaForSequenceClassification / Qwen2ForSequenceClassification folder (+ the LoRA adapter when LoRA is used).
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDataset } from '../data/dataset.js';
+import { judgedSplits } from '../data/sets/split.js';
+import { relevantLabel } from '../data/stats.js';
+import type { Run } from '../data/trec.js';
+import { loadSafetensors, manualSeed, tensor, tidy } from '../engine/index.js';
+import { evaluateRun } from '../eval/evaluate.js';
+import { parseMetricList } from '../eval/names.js';
+import { loadHfModel, saveHfModel, saveLoraAdapter } from '../models/hf.js';
+import { decoderRankingInputs } from '../models/inputs.js';
+import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
+import { addLora, type LoraAdapter } from '../models/lora.js';
+import { scorePairs } from '../models/score.js';
+import { loadTokenizer, type QueryDocument } from '../text/index.js';
+import { RANK_LOSSES, type RankLossName } from '../train/losses/index.js';
+import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
+import { DisrankerError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { silentReporter, type Reporter } from '../util/reporter.js';
+import { SFT_DEFAULTS } from './defaults.js';
+import { beginRun, finishRun } from './run-folder.js';
+
+export interface SftStageOptions {
+  data: string;
+  /** a decoder folder to start from (a CPT output, any LLaMA/Qwen2 folder); absent: from scratch (needs `tokenizer`) */
+  init?: string;
+  /** tokenizer folder (default: the init folder) */
+  tokenizer?: string;
+  /** the decoder's shape when training from scratch */
+  model?: Partial<LlamaConfig>;
+  out: string;
+  /** the model folder written at the end (default: OUT/model) */
+  modelOut?: string;
+  seed: number;
+  steps?: number;
+  lr?: number;
+  loss?: RankLossName;
+  margin?: number;
+  groupsPerStep?: number;
+  /** documents per group (1 positive + negatives); 0: the whole candidate list */
+  groupSize?: number;
+  hardDepth?: number;
+  maxLength?: number;
+  /** `judged` (qrels.txt) or, on a synthetic world, `hidden` (hidden-qrels.txt, standing in for more annotation) */
+  labels?: 'judged' | 'hidden';
+  /** LoRA rank (0: full fine-tuning) */
+  loraR?: number;
+  evalEvery?: number;
+  train?: Partial<TrainConfig>;
+  force?: boolean;
+  fresh?: boolean;
+}
+
+export interface SftStageResult {
+  modelDir: string;
+  adapterDir: string | null;
+  trainQueries: number;
+  devQueries: number;
+  steps: number;
+  resumedFrom: number;
+  loss: { first10: number; last10: number };
+  dev: { step: number; metrics: Record<string, number> }[];
+  best: { step: number; ndcg_cut_10: number; pnr: number } | null;
+  metricsFile: string;
+  seconds: number;
+  cached?: boolean;
+}
+
+interface Group {
+  items: QueryDocument[];
+  labels: number[];
+}
+
+/** nDCG@10 and PNR of a model reranking the candidates of `qids`. */
+export function rerankQueries(
+  model: LlamaForCausalLM,
+  tok: Parameters<typeof scorePairs>[1],
+  qids: string[],
+  lists: Map<string, { docid: string; item: QueryDocument }[]>,
+  opts: { maxLength: number; batchSize?: number },
+): Run {
+  const flat = qids.flatMap((q) => (lists.get(q) ?? []).map((c) => ({ qid: q, ...c })));
+  const { scores } = scorePairs(model, tok, flat.map((f) => f.item), { maxLength: opts.maxLength, batchSize: opts.batchSize });
+  const run: Run = new Map();
+  flat.forEach((f, i) => {
+    if (!run.has(f.qid)) run.set(f.qid, new Map());
+    run.get(f.qid)!.set(f.docid, scores[i]);
+  });
+  return run;
+}
+
+export async function sftStage(opts: SftStageOptions, reporter: Reporter = silentReporter): Promise<SftStageResult> {
+  const steps = opts.steps ?? SFT_DEFAULTS.steps;
+  const lossName = opts.loss ?? SFT_DEFAULTS.loss;
+  const margin = opts.margin ?? SFT_DEFAULTS.margin;
+  const Q = opts.groupsPerStep ?? SFT_DEFAULTS.groupsPerStep;
+  const G = opts.groupSize ?? SFT_DEFAULTS.groupSize;
+  const hardDepth = opts.hardDepth ?? SFT_DEFAULTS.hardDepth;
+  const maxLength = opts.maxLength ?? SFT_DEFAULTS.maxLength;
+  const labelsFrom = opts.labels ?? SFT_DEFAULTS.labels;
+  const loraR = opts.loraR ?? SFT_DEFAULTS.loraR;
+  if (!(lossName in RANK_LOSSES)) throw new DisrankerError('DR_ERR_USAGE', `--loss: expected one of ${Object.keys(RANK_LOSSES).join(', ')}, got "${lossName}"`);
+  const config = trainConfig({ steps, seed: opts.seed, lr: opts.lr ?? SFT_DEFAULTS.lr, evalEvery: opts.evalEvery ?? SFT_DEFAULTS.evalEvery, ...opts.train });
+  const modelDir = opts.modelOut ?? join(opts.out, 'model');
+  const tokDir = opts.tokenizer ?? opts.init;
+  if (!tokDir) throw new DisrankerError('DR_ERR_USAGE', 'ranking SFT needs --init (a decoder folder) or --tokenizer (to train from scratch)');
+
+  // data: train groups and dev lists
+  const ds = await openDataset(opts.data);
+  const { splits, source } = await judgedSplits(ds);
+  const labels = labelsFrom === 'hidden' ? await ds.hiddenQrels() : await ds.qrels();
+  const devLabels = await ds.qrels();
+  const docs = await ds.loadDocuments();
+  const queries = await ds.loadQueries();
+  const candidates = await ds.loadCandidates();
+  const level = relevantLabel(ds);
+  const item = (qid: string, docid: string): QueryDocument => ({ query: queries.get(qid)!.text, title: docs.get(docid)!.title, summary: docs.get(docid)!.summary });
+  const train_ = splits.train
+    .map((qid) => {
+      const judged = labels.get(qid) ?? new Map<string, number>();
+      const hits = (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid));
+      const scored = hits.map((h) => ({ docid: h.docid, label: judged.get(h.docid) ?? 0 }));
+      return { qid, scored, positives: scored.filter((s) => s.label >= level) };
+    })
+    .filter((q) => q.positives.length > 0 && q.scored.some((s) => s.label < q.positives[0].label || s.label < level));
+  if (train_.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no train-split query has a positive and a negative candidate: nothing to fine-tune on`);
+  const devLists = new Map(splits.dev.map((qid) => [qid, (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, item: item(qid, h.docid) }))]));
+  const devQrels = new Map([...devLabels].filter(([q]) => devLists.has(q)));
+
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(train_.map((q) => [q.qid, q.scored.map((s) => [s.docid, s.label])])))
+    .update(JSON.stringify(splits.dev))
+    .digest('hex');
+  const tok = loadTokenizer(tokDir);
+  const initHash = opts.init ? createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex') : null;
+  const identity = {
+    init: opts.init ? { path: opts.init, config_sha256: initHash } : { scratch: opts.model ?? {} },
+    tokenizer: { path: tokDir, sha256: createHash('sha256').update(readFileSync(join(tokDir, 'tokenizer.json'))).digest('hex') },
+    data: { path: opts.data, labels: labelsFrom, splits: source, fingerprint, train_queries: train_.length, dev_queries: devLists.size },
+    sft: { loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR },
+  };
+  const runConfig = { train: resultConfig(config), ...identity };
+  const { done } = beginRun<SftStageResult>(opts.out, 'sft', runConfig, { force: opts.force });
+  if (done && existsSync(join(done.modelDir, 'config.json'))) {
+    reporter.info(`ranking SFT already done with these settings: ${done.modelDir}`);
+    return { ...done, cached: true };
+  }
+
+  // the model: the init decoder with a fresh score head, or a decoder from scratch
+  manualSeed(opts.seed);
+  let model: LlamaForCausalLM;
+  if (opts.init) {
+    const loaded = loadHfModel(opts.init, { heads: { lm: false, score: true } });
+    if (!(loaded.model instanceof LlamaForCausalLM)) throw new DisrankerError('DR_ERR_MODEL', `${opts.init}: ranking SFT needs a decoder (LLaMA/Qwen2), this is ${loaded.architecture}`);
+    model = loaded.model;
+  } else {
+    model = new LlamaForCausalLM(
+      llamaConfig({
+        ...SFT_DEFAULTS.scratchModel,
+        max_position_embeddings: maxLength,
+        ...opts.model,
+        vocab_size: tok.vocabSize,
+        bos_token_id: tok.special.bos?.id ?? null,
+        eos_token_id: tok.special.eos!.id,
+        pad_token_id: tok.special.pad?.id ?? tok.special.eos!.id,
+      }),
+      { lm: false, score: true },
+    );
+  }
+  model.addScoreHead();
+  let adapter: LoraAdapter | null = null;
+  if (loraR > 0) {
+    adapter = addLora(model, { r: loraR, lora_alpha: loraR * 2, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], modules_to_save: ['score'], task_type: 'SEQ_CLS' });
+    adapter.freezeBase();
+  }
+  reporter.info(
+    `ranking SFT (${lossName} loss${lossName === 'hinge' ? `, margin ${margin}` : ''}) of ${opts.init ?? 'a decoder from scratch'}` +
+      `${loraR > 0 ? ` with LoRA r=${loraR}` : ', full fine-tuning'}: ${train_.length} train queries (${labelsFrom} labels), ${devLists.size} dev; ` +
+      `${steps} steps of ${Q} groups × ${G || 'all'} documents`,
+  );
+
+  const group = (rng: Random): Group => {
+    const q = train_[rng.int(train_.length)];
+    if (G === 0) return { items: q.scored.map((s) => item(q.qid, s.docid)), labels: q.scored.map((s) => s.label) };
+    const pos = rng.pick(q.positives);
+    const lower = q.scored.filter((s) => s.label < pos.label); // candidate order: the hardest first
+    const hard = lower.slice(0, hardDepth);
+    const negs = rng.sample(hard.length >= G - 1 ? hard : lower, G - 1);
+    while (negs.length < G - 1) negs.push(rng.pick(lower)); // short lists: repeat negatives
+    const chosen = [pos, ...negs];
+    return { items: chosen.map((s) => item(q.qid, s.docid)), labels: chosen.map((s) => s.label) };
+  };
+  const evalMetrics = parseMetricList('ndcg_cut_10,pnr');
+  try {
+    const result = await train(
+      {
+        model,
+        batch: (step, m) => {
+          const rng = new Random(opts.seed).fork(`sft-step-${step}-${m}`);
+          return Array.from({ length: Q }, () => group(rng));
+        },
+        loss: (groups) => {
+          // G = 0: lists differ in length; pad every row to the longest with label −1 and score masked out
+          const width = Math.max(...groups.map((g) => g.items.length));
+          const items = groups.flatMap((g) => [...g.items, ...Array.from({ length: width - g.items.length }, () => g.items[0])]);
+          const inputs = decoderRankingInputs(tok, items, { maxLength });
+          const y = tensor(groups.map((g) => [...g.labels, ...Array.from({ length: width - g.items.length }, () => -1)]));
+          // padding (label −1) scores −1e4: no softmax mass, no pair
+          const s = model.rank(inputs).view(groups.length, width).add(y.lt(0).float().mul(-1e4));
+          const loss = lossName === 'listwise' ? RANK_LOSSES.listwise(s, y.clamp(0)) : RANK_LOSSES[lossName](s, y, margin);
+          return { loss, examples: items.length, tokens: inputs.attentionMask!.sum().item() };
+        },
+        evaluate: () => {
+          const run = rerankQueries(model, tok, [...devLists.keys()], devLists, { maxLength });
+          const e = evaluateRun(devQrels, run, evalMetrics);
+          return { ndcg_cut_10: e.summary.get('ndcg_cut_10') as number, pnr: e.summary.get('pnr') as number };
+        },
+        metric: 'ndcg_cut_10',
+      },
+      { dir: opts.out, config, identity, reporter, fresh: opts.fresh, name: 'SFT' },
+    );
+    // keep-best: the saved model is the best dev checkpoint
+    if (result.bestWeights) tidy(() => model.loadStateDict(loadSafetensors(result.bestWeights!), { source: result.bestWeights! }));
+    let adapterDir: string | null = null;
+    const loss = lossSummary(result.losses);
+    const card = {
+      task: 'ranking fine-tuning: score head on the final </s> of "query: {q} document: {title} {summary}"',
+      data: { dataset: opts.data, labels: labelsFrom, splits: source, train_queries: train_.length, dev_queries: devLists.size },
+      init: opts.init ?? 'scratch',
+      steps,
+      losses: { kind: lossName, first10_mean: loss.first, last10_mean: loss.last },
+      hyperparameters: { ...config, loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR },
+      dev: { best: result.best, evals: result.evals },
+    };
+    if (adapter) {
+      adapterDir = join(opts.out, 'adapter');
+      saveLoraAdapter(adapterDir, adapter, { baseModel: opts.init, card });
+      adapter.merge();
+    }
+    // the saved folder is a sequence-classification model: no LM head
+    model.heads = { lm: false, score: true };
+    saveHfModel(modelDir, model, { card });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
+    const out: SftStageResult = {
+      modelDir,
+      adapterDir,
+      trainQueries: train_.length,
+      devQueries: devLists.size,
+      steps: result.steps,
+      resumedFrom: result.resumedFrom,
+      loss: { first10: loss.first, last10: loss.last },
+      dev: result.evals,
+      best: result.best ? { step: result.best.step, ndcg_cut_10: result.best.metrics.ndcg_cut_10, pnr: result.best.metrics.pnr } : null,
+      metricsFile: result.metricsFile,
+      seconds: result.seconds,
+    };
+    finishRun(opts.out, 'sft', runConfig, out);
+    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
