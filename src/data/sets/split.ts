@@ -10,7 +10,7 @@ import { compareIds } from '../trec.js';
 
 export const SPLIT_NAMES = ['train', 'dev', 'test'] as const;
 /** The defaults of `data split`, written once. */
-export const SPLIT_DEFAULTS = { ratios: '0.8,0.1,0.1', seed: 1 };
+export const SPLIT_DEFAULTS = { ratios: '0.7,0.1,0.2', seed: 1 };
 
 export function parseRatios(text: string): number[] {
   const r = text.split(',').map(Number);
