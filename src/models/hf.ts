@@ -78,6 +78,8 @@ export interface LoadHfOptions {
   adapter?: string;
   /** For an adapter folder without config.json: the base model folder (default: its base_model_name_or_path). */
   base?: string;
+  /** Decoders: the score head's pooling rule, overriding config.json's (see LlamaConfig.pooling). */
+  pooling?: 'last_mask' | 'first_pad';
 }
 
 export interface LoadedHfModel {
@@ -228,6 +230,7 @@ export function loadHfModel(dir: string, opts: LoadHfOptions = {}): LoadedHfMode
   const raw = readJson(configPath, dir);
   const { arch, all } = architectureOf(raw, dir);
   const config = configFromHf(raw, arch, dir);
+  if (opts.pooling && 'pooling' in config) config.pooling = opts.pooling;
   const family = ARCHITECTURES[arch].family;
   const src = weightSource(dir, opts.variant);
 

@@ -52,6 +52,16 @@ export interface LlamaConfig {
   eos_token_id: number | number[] | null; // end of sequence (some configs list several)
   pad_token_id: number | null; // padding (also the embedding's padding_idx, as in HF)
   num_labels: number; // outputs of the score head (1 for a ranker)
+  sliding_window: number | null; // Qwen2: attention window (transformers 4.40 applies it past this length even when
+  //                                use_sliding_window is false); not implemented here, so longer inputs are refused
+  use_sliding_window: boolean; // Qwen2's flag, kept for the round trip
+  /**
+   * Which position the score head pools (a disranker key; transformers ignores it):
+   * `last_mask`: the last position whose attention mask is 1 (the eos; right for any padding and pad id);
+   * `first_pad`: transformers 4.40's rule, the token before the first pad id (differs when pad = eos): use it for a
+   * checkpoint fine-tuned with transformers whose pad_token_id equals its eos_token_id.
+   */
+  pooling: 'last_mask' | 'first_pad';
 }
 
 /** LlamaConfig's defaults (LLaMA-7B sizes); qwen2Config() switches to Qwen2Config's. */
@@ -76,6 +86,9 @@ export const LLAMA_DEFAULTS: LlamaConfig = {
   eos_token_id: 2,
   pad_token_id: null,
   num_labels: 1,
+  sliding_window: null,
+  use_sliding_window: false,
+  pooling: 'last_mask',
 };
 
 const QWEN2_DEFAULTS: Partial<LlamaConfig> = {
@@ -86,6 +99,7 @@ const QWEN2_DEFAULTS: Partial<LlamaConfig> = {
   attention_bias: true,
   bos_token_id: null,
   eos_token_id: null,
+  sliding_window: 4096,
 };
 
 /** A full config from some fields (HF defaults for the rest); num_key_value_heads defaults to num_attention_heads. */
@@ -259,6 +273,14 @@ export class LlamaModel extends Module {
   forward({ inputIds, attentionMask, positionIds }: DecoderInputs): Tensor {
     const [B, T] = inputIds.shape;
     const device = inputIds.device;
+    const window = this.config.sliding_window;
+    if (window !== null && T > window) {
+      throw new DisrankerError(
+        'DR_ERR_MODEL',
+        `input of ${T} tokens exceeds the config's sliding_window ${window}: transformers applies the window past that length ` +
+          `(4.40 even with use_sliding_window false) and this implementation does not; truncate inputs to ${window} tokens`,
+      );
+    }
     const pad = this.config.pad_token_id;
     // nn.Embedding(padding_idx=pad_token_id): the pad row gets no gradient, as in HF.
     let x = embedding(this.embed_tokens.weight, inputIds, pad !== null && pad >= 0 && pad < this.config.vocab_size ? pad : -1); // (B, T, H)
@@ -335,11 +357,30 @@ export class LlamaForCausalLM extends Module {
     return attentionMask.to('int64').mul(positions).max(-1)[0]; // (B)
   }
 
+  /**
+   * transformers 4.40's pooling: the position before the first pad id, T−1 when a row has none (pad id unset:
+   * T−1). Differs from poolIndex when pad = eos (it pools the token before the eos) or a pad id appears in the text.
+   */
+  static firstPadPoolIndex(inputIds: Tensor, padTokenId: number | null): Tensor {
+    const [B, T] = inputIds.shape;
+    if (padTokenId === null) return arange(T - 1, T, 1, { device: inputIds.device }).expand(B);
+    const isPad = inputIds.eq(padTokenId).to('int64'); // (B, T)
+    const first = isPad.argmax(-1); // 0 when there is no pad (argmax of zeros), as in HF
+    return first.sub(1).add(first.eq(0).to('int64').mul(T)); // (B): (first − 1) mod T
+  }
+
+  /** The pooled position per row (B) under the config's pooling rule. */
+  poolIndexOf(inputs: DecoderInputs): Tensor {
+    return this.config.pooling === 'first_pad'
+      ? LlamaForCausalLM.firstPadPoolIndex(inputs.inputIds, this.config.pad_token_id)
+      : LlamaForCausalLM.poolIndex(inputs.inputIds, inputs.attentionMask);
+  }
+
   /** Hidden state at the pooled position (B, H). */
   pooledHidden(inputs: DecoderInputs): Tensor {
     const h = this.hidden(inputs); // (B, T, H)
     const [B, , H] = h.shape;
-    const idx = LlamaForCausalLM.poolIndex(inputs.inputIds, inputs.attentionMask).view(B, 1, 1).expand(B, 1, H);
+    const idx = this.poolIndexOf(inputs).view(B, 1, 1).expand(B, 1, H);
     return h.gather(1, idx).squeeze(1);
   }
 
@@ -359,7 +400,7 @@ export class LlamaForCausalLM extends Module {
     if (!this.score) throw new DisrankerError('DR_ERR_MODEL', 'this decoder has no score head');
     const h = this.hidden(inputs);
     const [B, , H] = h.shape;
-    const idx = LlamaForCausalLM.poolIndex(inputs.inputIds, inputs.attentionMask).view(B, 1, 1).expand(B, 1, H);
+    const idx = this.poolIndexOf(inputs).view(B, 1, 1).expand(B, 1, H);
     return { lmLogits: this.lmHead(h), scores: this.score.forward(h.gather(1, idx).squeeze(1)) };
   }
 
