@@ -8,14 +8,15 @@ import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../data/dataset.js';
 import { cptRecords, type CptCounts, type CptRecord } from '../data/sets/training-sets.js';
-import { manualSeed } from '../engine/index.js';
+import { crossEntropy, manualSeed, noGrad, tidy } from '../engine/index.js';
 import { saveHfModel } from '../models/hf.js';
 import { decoderCptInputs } from '../models/inputs.js';
+import { generateForQueries } from '../models/generate.js';
 import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
-import { loadTokenizer } from '../text/index.js';
+import { loadTokenizer, type TextTokenizer } from '../text/index.js';
 import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
 import { DisrankerError } from '../util/errors.js';
-import { Random } from '../util/random.js';
+import { hashString, Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { CPT_DEFAULTS, TOKENIZER_DEFAULTS } from './defaults.js';
 import { bpeTokenizerStage } from './tokenizer.js';
@@ -37,7 +38,15 @@ export interface CptStageOptions {
   lr?: number;
   maxLength?: number;
   minDwell?: number;
+  /** keep a click only when a result above it was skipped */
+  skipAbove?: boolean;
+  /** keep only the last click of each impression */
+  lastClick?: boolean;
   dedup?: boolean;
+  /** sample examples by click count (`none`), by a fitted PBM's relevance (`pbm`) or by inverse propensity (`ipw`) */
+  weight?: 'none' | 'pbm' | 'ipw';
+  /** fraction of the click-log queries held out of training: perplexity on their clicked targets before and after */
+  heldOut?: number;
   /** the decoder's shape (LLaMA config fields); vocabulary and special ids come from the tokenizer */
   model?: Partial<LlamaConfig>;
   /** the other trainer settings (defaults: CPT_DEFAULTS, then src/train/defaults.ts) */
@@ -60,6 +69,10 @@ export interface CptStageResult {
   loss: { first10: number; last10: number };
   metricsFile: string;
   seconds: number;
+  /** perplexity on the held-out queries' clicked targets (title + summary + eos) before and after CPT */
+  heldOut: { queries: number; examples: number; perplexityBefore: number; perplexityAfter: number } | null;
+  /** held-out queries and the result the model generates for each after CPT */
+  samples: { query: string; text: string }[];
   /** true: a finished run with the same settings was found and nothing was trained */
   cached?: boolean;
 }
@@ -75,7 +88,15 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const steps = opts.steps ?? CPT_DEFAULTS.steps;
   const batchSize = opts.batchSize ?? CPT_DEFAULTS.batchSize;
   const maxLength = opts.maxLength ?? CPT_DEFAULTS.maxLength;
-  const corpus = { minDwell: opts.minDwell ?? CPT_DEFAULTS.minDwell, dedup: opts.dedup ?? CPT_DEFAULTS.dedup, excludeJudged: true };
+  const corpus = {
+    minDwell: opts.minDwell ?? CPT_DEFAULTS.minDwell,
+    skipAbove: opts.skipAbove ?? false,
+    lastClick: opts.lastClick ?? false,
+    dedup: opts.dedup ?? CPT_DEFAULTS.dedup,
+    weight: opts.weight ?? 'none',
+    excludeJudged: true,
+    heldOut: opts.heldOut ?? CPT_DEFAULTS.heldOut,
+  };
   const config = trainConfig({
     steps,
     seed: opts.seed,
@@ -96,7 +117,13 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const judged = new Set((await ds.qrels()).keys());
   const counts: CptCounts = { impressions: 0, clicks: 0, kept: 0 };
   const records: CptRecord[] = [];
-  for await (const r of cptRecords(ds, { minDwell: corpus.minDwell, dedup: corpus.dedup, excludeQids: judged }, counts)) records.push(r);
+  // held-out click-log queries: chosen by a hash of their id (stable whatever the corpus options)
+  const isHeldOut = (qid: string) => corpus.heldOut > 0 && hashString(`held-out:${qid}`) / 2 ** 32 < corpus.heldOut;
+  const heldOutRecords: CptRecord[] = [];
+  for await (const r of cptRecords(ds, { ...corpus, excludeQids: judged }, counts)) (isHeldOut(r.qid) ? heldOutRecords : records).push(r);
+  // sampling: uniform over records (each click once) unless weighted; the CDF makes a weighted draw O(log n)
+  const cdf = corpus.weight === 'none' && !corpus.dedup ? null : cumulative(records.map((r) => (corpus.weight === 'none' ? r.clicks : r.weight)));
+  const draw = (rng: Random) => (cdf ? records[searchCdf(cdf, rng.next() * cdf[cdf.length - 1])] : records[rng.int(records.length)]);
   if (records.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: the click log has no click with dwell ≥ ${corpus.minDwell}s outside the judged queries: nothing to train CPT on`);
   const tokDir = opts.tokenizer ?? join(opts.out, 'tokenizer');
   const tokIdentity = opts.tokenizer
@@ -135,6 +162,8 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
     `CPT of a LLaMA-style decoder (L${L} H${H}, GQA ${nh}/${nkv} heads, ${(model.numParameters() / 1e6).toFixed(2)}M parameters) on ` +
       `${records.length.toLocaleString('en')} clicks with dwell ≥ ${corpus.minDwell}s: ${steps} steps of ${batchSize}`,
   );
+  const evalSet = heldOutRecords.slice(0, CPT_DEFAULTS.heldOutExamples);
+  const perplexityBefore = evalSet.length ? perplexity(model, tok, evalSet, maxLength) : NaN;
   try {
     const result = await train(
       {
@@ -142,7 +171,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
         // The batch of a step depends only on (seed, step, micro): a resumed run sees the same data.
         batch: (step, m) => {
           const rng = new Random(opts.seed).fork(m === 0 ? `cpt-step-${step}` : `cpt-step-${step}-${m}`);
-          return Array.from({ length: micro }, () => records[rng.int(records.length)]);
+          return Array.from({ length: micro }, () => draw(rng));
         },
         loss: (batch) => {
           const { inputs, labels } = decoderCptInputs(tok, batch, { maxLength });
@@ -152,12 +181,23 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
       { dir: opts.out, config, identity, reporter, fresh: opts.fresh, name: 'CPT' },
     );
     const loss = lossSummary(result.losses);
+    const perplexityAfter = evalSet.length ? perplexity(model, tok, evalSet, maxLength) : NaN;
+    const sampleQueries = [...new Set(heldOutRecords.map((r) => r.query))].slice(0, 3);
+    const texts = sampleQueries.length ? generateForQueries(model, tok, sampleQueries, { maxNewTokens: 20 }) : [];
+    const samples = sampleQueries.map((query, i) => ({ query, text: texts[i].trim() }));
+    const heldOut = evalSet.length
+      ? { queries: new Set(heldOutRecords.map((r) => r.qid)).size, examples: evalSet.length, perplexityBefore, perplexityAfter }
+      : null;
+    if (heldOut) reporter.info(`held-out click-log queries (${heldOut.queries}): perplexity of clicked targets ${perplexityBefore.toFixed(1)} before CPT → ${perplexityAfter.toFixed(2)} after`);
+    for (const x of samples) reporter.info(`  ${x.query} → ${x.text}`);
     saveHfModel(modelDir, model, {
       card: {
         task: 'continued pre-training on clicks (query → clicked title + summary)',
         data: { dataset: opts.data, records: records.length, min_dwell_s: corpus.minDwell, judged_queries_excluded: judged.size },
         steps,
         losses: { kind: 'next-token cross-entropy on target tokens', first10_mean: loss.first, last10_mean: loss.last },
+        held_out: heldOut,
+        samples,
         hyperparameters: { ...config, batch_size: batchSize, max_length: maxLength, optimizer: 'AdamW' },
       },
     });
@@ -175,6 +215,8 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
       loss: { first10: loss.first, last10: loss.last },
       metricsFile: result.metricsFile,
       seconds: result.seconds,
+      heldOut,
+      samples,
     };
     finishRun(opts.out, 'cpt', runConfig0, out);
     rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true }); // the model folder holds the result
@@ -182,4 +224,44 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   } finally {
     model.dispose();
   }
+}
+
+function cumulative(ws: number[]): Float64Array {
+  const c = new Float64Array(ws.length);
+  let acc = 0;
+  ws.forEach((w, i) => (c[i] = acc += Math.max(0, w)));
+  return c;
+}
+
+/** The first index whose cumulative weight exceeds x. */
+function searchCdf(c: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = c.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (c[mid] > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** exp(mean next-token NLL over the target tokens of `records`), in batches, without gradients. */
+export function perplexity(model: LlamaForCausalLM, tok: TextTokenizer, records: CptRecord[], maxLength: number, batch = 64): number {
+  let nll = 0;
+  let count = 0;
+  for (let i = 0; i < records.length; i += batch) {
+    const [s, n] = tidy(() =>
+      noGrad(() => {
+        const { inputs, labels } = decoderCptInputs(tok, records.slice(i, i + batch), { maxLength });
+        const logits = model.forward(inputs); // (B, T, V)
+        const [B, T, V] = logits.shape;
+        const predicted = logits.narrow(1, 0, T - 1).reshape(B * (T - 1), V).to('float32');
+        const targets = labels.narrow(1, 1, T - 1).reshape(B * (T - 1));
+        return [crossEntropy(predicted, targets, { reduction: 'sum', ignoreIndex: -100 }).item(), targets.ne(-100).sum().item()];
+      }),
+    );
+    nll += s;
+    count += n;
+  }
+  return Math.exp(nll / Math.max(1, count));
 }

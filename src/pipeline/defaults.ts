@@ -31,6 +31,10 @@ export const CPT_DEFAULTS = {
   minDwell: 10,
   /** one record per click (a pair clicked twice counts twice), as the click log has it */
   dedup: false,
+  /** fraction of the click-log queries held out of CPT for the perplexity check */
+  heldOut: 0.05,
+  /** held-out examples the perplexity is measured on (at most) */
+  heldOutExamples: 512,
   /** the decoder trained from scratch: a LLaMA-style model, 2 layers, hidden 128, GQA 4/2 heads */
   model: {
     hidden_size: 128,

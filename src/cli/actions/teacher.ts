@@ -31,10 +31,12 @@ function trainerConfig(o: TrainerFlags): Partial<TrainConfig> {
   };
 }
 
-export async function teacherCptAction(o: TrainerFlags & { data: string; out: string; tokenizer?: string; maxLength: number; minDwell: number; dedup: boolean; seed: number; steps: number; batchSize: number; lr: number }): Promise<void> {
+export async function teacherCptAction(
+  o: TrainerFlags & { data: string; out: string; tokenizer?: string; maxLength: number; minDwell: number; skipAbove?: boolean; lastClick?: boolean; dedup: boolean; weight: 'none' | 'pbm' | 'ipw'; seed: number; steps: number; batchSize: number; lr: number },
+): Promise<void> {
   const reporter = consoleReporter({ quiet: o.quiet });
   const r = await cptStage(
-    { data: o.data, tokenizer: o.tokenizer, out: o.out, seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, maxLength: o.maxLength, minDwell: o.minDwell, dedup: o.dedup, train: trainerConfig(o), force: o.force, fresh: o.fresh },
+    { data: o.data, tokenizer: o.tokenizer, out: o.out, seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, maxLength: o.maxLength, minDwell: o.minDwell, skipAbove: o.skipAbove, lastClick: o.lastClick, dedup: o.dedup, weight: o.weight, train: trainerConfig(o), force: o.force, fresh: o.fresh },
     reporter,
   );
   reporter.info(`CPT: ${r.records} examples, loss ${r.loss.first10.toFixed(3)} → ${r.loss.last10.toFixed(3)}${r.cached ? ' (cached)' : ''}; model in ${r.modelDir}`);

@@ -31,7 +31,10 @@ export function registerTeacher(program: Command): void {
     .option('--tokenizer <dir>', `tokenizer folder (default: a byte-level BPE of ${TOKENIZER_DEFAULTS.vocabSize} tokens trained on the data set into OUT/tokenizer)`)
     .option('--max-length <n>', 'tokens of query + target', (raw: string) => int(8)('--max-length', raw), CPT_DEFAULTS.maxLength)
     .option('--min-dwell <s>', 'keep clicks with at least this dwell time (seconds)', (raw: string) => nonNegative('--min-dwell', raw), CPT_DEFAULTS.minDwell)
-    .option('--dedup', 'one example per (query, document) pair instead of one per click', CPT_DEFAULTS.dedup);
+    .option('--skip-above', 'keep a click only if a result above it was skipped (not clicked)')
+    .option('--last-click', 'keep only the last click of each impression')
+    .option('--dedup', 'one example per (query, document) pair, drawn by its click count (or --weight), instead of one per click', CPT_DEFAULTS.dedup)
+    .option('--weight <w>', 'draw examples by none (clicks) | pbm (a PBM\'s debiased relevance, by EM) | ipw (inverse propensity)', (raw: string) => choice(['none', 'pbm', 'ipw'] as const)('--weight', raw), 'none');
   addOptions(cpt, ['seed', 0], ['steps', CPT_DEFAULTS.steps], ['batchSize', CPT_DEFAULTS.batchSize], ['lr', CPT_DEFAULTS.lr]);
   trainerOptions(cpt, CPT_DEFAULTS.maxGradNorm);
   cpt.action(async (opts) => (await import('../actions/teacher.js')).teacherCptAction(opts));
