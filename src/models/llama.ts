@@ -342,7 +342,11 @@ export class LlamaForCausalLM extends Module {
    * labels equal to -100. labels (B, T) int64.
    */
   lmLoss(inputs: DecoderInputs, labels: Tensor): Tensor {
-    const logits = this.forward(inputs); // (B, T, V)
+    return LlamaForCausalLM.lmLossFromLogits(this.forward(inputs), labels);
+  }
+
+  /** The CPT loss on given logits (B, T, V): position t predicts labels[:, t+1]; -100 labels do not count. */
+  static lmLossFromLogits(logits: Tensor, labels: Tensor): Tensor {
     const [B, T, V] = logits.shape;
     const shifted = logits.narrow(1, 0, T - 1).reshape(B * (T - 1), V).to('float32');
     const targets = labels.narrow(1, 1, T - 1).reshape(B * (T - 1));
