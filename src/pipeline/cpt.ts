@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { openDataset } from '../data/dataset.js';
 import { cptRecords, type CptCounts, type CptRecord } from '../data/sets/training-sets.js';
 import { crossEntropy, manualSeed, noGrad, tidy } from '../engine/index.js';
-import { saveHfModel } from '../models/hf.js';
+import { loadHfModel, saveHfModel } from '../models/hf.js';
+import { addLora } from '../models/lora.js';
 import { decoderCptInputs } from '../models/inputs.js';
 import { generateForQueries } from '../models/generate.js';
 import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
@@ -25,8 +26,12 @@ import { beginRun, finishRun } from './run-folder.js';
 export interface CptStageOptions {
   /** the data set folder (with a click log) */
   data: string;
-  /** the tokenizer folder; absent: a byte-level BPE trained on the data set into OUT/tokenizer */
+  /** the tokenizer folder; absent: the --init folder's, else a byte-level BPE trained on the data set into OUT/tokenizer */
   tokenizer?: string;
+  /** a Hugging Face decoder folder (LLaMA/Qwen2) to continue from; absent: a decoder from scratch (`model`) */
+  init?: string;
+  /** LoRA rank (0: full fine-tuning); the saved model has the adapter merged in */
+  loraR?: number;
   /** the run folder: checkpoint/, metrics.jsonl, run.json */
   out: string;
   /** the model folder written at the end (default: OUT/model) */
@@ -125,18 +130,23 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const cdf = corpus.weight === 'none' && !corpus.dedup ? null : cumulative(records.map((r) => (corpus.weight === 'none' ? r.clicks : r.weight)));
   const draw = (rng: Random) => (cdf ? records[searchCdf(cdf, rng.next() * cdf[cdf.length - 1])] : records[rng.int(records.length)]);
   if (records.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: the click log has no click with dwell ≥ ${corpus.minDwell}s outside the judged queries: nothing to train CPT on`);
-  const tokDir = opts.tokenizer ?? join(opts.out, 'tokenizer');
-  const tokIdentity = opts.tokenizer
-    ? { path: opts.tokenizer, sha256: createHash('sha256').update(readFileSync(join(opts.tokenizer, 'tokenizer.json'))).digest('hex') }
+  const givenTok = opts.tokenizer ?? opts.init;
+  const tokDir = givenTok ?? join(opts.out, 'tokenizer');
+  const tokIdentity = givenTok
+    ? { path: givenTok, sha256: createHash('sha256').update(readFileSync(join(givenTok, 'tokenizer.json'))).digest('hex') }
     : { trained: 'byte-level BPE', vocab_size: TOKENIZER_DEFAULTS.vocabSize };
-  const runConfig0 = { train: resultConfig(config), data: { path: opts.data, ...corpus }, tokenizer: tokIdentity, model: { ...CPT_DEFAULTS.model, ...opts.model }, batch_size: batchSize, max_length: maxLength };
+  const loraR = opts.loraR ?? 0;
+  const modelIdentity = opts.init
+    ? { init: opts.init, config_sha256: createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex') }
+    : { ...CPT_DEFAULTS.model, ...opts.model };
+  const runConfig0 = { train: resultConfig(config), data: { path: opts.data, ...corpus }, tokenizer: tokIdentity, model: modelIdentity, lora_r: loraR, batch_size: batchSize, max_length: maxLength };
   // the run folder is claimed before anything is written into it (the tokenizer trained here goes there too)
   const early = beginRun<CptStageResult>(opts.out, 'cpt', runConfig0, { force: opts.force });
   if (early.done && existsSync(join(early.done.modelDir, 'config.json'))) {
     reporter.info(`CPT already done with these settings: ${early.done.modelDir}`);
     return { ...early.done, cached: true };
   }
-  if (!opts.tokenizer) await bpeTokenizerStage({ data: opts.data, out: tokDir }, reporter);
+  if (!givenTok) await bpeTokenizerStage({ data: opts.data, out: tokDir }, reporter);
   const tok = loadTokenizer(tokDir);
   const modelConfig = llamaConfig({
     ...CPT_DEFAULTS.model,
@@ -148,7 +158,9 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
     pad_token_id: tok.special.pad?.id ?? tok.special.eos!.id,
   });
   const identity = {
-    model: modelConfig,
+    model: opts.init ? modelIdentity : modelConfig,
+    init: opts.init ?? null,
+    lora_r: loraR,
     data: { path: opts.data, fingerprint: fingerprint(records), records: records.length, ...corpus },
     tokenizer: tokIdentity,
     batch_size: batchSize,
@@ -156,8 +168,15 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   };
 
   manualSeed(opts.seed);
-  const model = new LlamaForCausalLM(modelConfig);
-  const { num_hidden_layers: L, hidden_size: H, num_attention_heads: nh, num_key_value_heads: nkv } = modelConfig;
+  let model: LlamaForCausalLM;
+  if (opts.init) {
+    const loaded = loadHfModel(opts.init, { heads: { lm: true, score: false } });
+    if (!(loaded.model instanceof LlamaForCausalLM)) throw new DisrankerError('DR_ERR_MODEL', `${opts.init}: CPT needs a decoder (LLaMA/Qwen2), this is ${loaded.architecture}`);
+    model = loaded.model;
+  } else model = new LlamaForCausalLM(modelConfig);
+  const adapter = loraR > 0 ? addLora(model, { r: loraR, lora_alpha: 2 * loraR, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] }) : null;
+  adapter?.freezeBase();
+  const { num_hidden_layers: L, hidden_size: H, num_attention_heads: nh, num_key_value_heads: nkv } = model.config;
   reporter.info(
     `CPT of a LLaMA-style decoder (L${L} H${H}, GQA ${nh}/${nkv} heads, ${(model.numParameters() / 1e6).toFixed(2)}M parameters) on ` +
       `${records.length.toLocaleString('en')} clicks with dwell ≥ ${corpus.minDwell}s: ${steps} steps of ${batchSize}`,
@@ -180,6 +199,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
       },
       { dir: opts.out, config, identity, reporter, fresh: opts.fresh, name: 'CPT' },
     );
+    adapter?.merge(); // the saved folder is a plain decoder
     const loss = lossSummary(result.losses);
     const perplexityAfter = evalSet.length ? perplexity(model, tok, evalSet, maxLength) : NaN;
     const sampleQueries = [...new Set(heldOutRecords.map((r) => r.query))].slice(0, 3);

@@ -16,6 +16,17 @@ export const TOKENIZER_DEFAULTS = {
   vocabSize: 4000,
 };
 
+/** Size presets of the teacher decoder trained from scratch (`teacher cpt --size`); docs/teacher.md has their cost. */
+export const TEACHER_SIZES = {
+  /** 2 layers, hidden 128: the demo's decoder (0.9M parameters with a 4k vocabulary) */
+  'l2-h128': { hidden_size: 128, intermediate_size: 344, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: true },
+  /** 4 layers, hidden 256 */
+  'l4-h256': { hidden_size: 256, intermediate_size: 688, num_hidden_layers: 4, num_attention_heads: 8, num_key_value_heads: 4, tie_word_embeddings: true },
+  /** 8 layers, hidden 512 */
+  'l8-h512': { hidden_size: 512, intermediate_size: 1376, num_hidden_layers: 8, num_attention_heads: 8, num_key_value_heads: 4, tie_word_embeddings: true },
+} as const;
+export type TeacherSize = keyof typeof TEACHER_SIZES;
+
 /** Continued pre-training of the teacher decoder on clicks (the recipe the demo measured). */
 export const CPT_DEFAULTS = {
   steps: 1000,
@@ -36,14 +47,8 @@ export const CPT_DEFAULTS = {
   /** held-out examples the perplexity is measured on (at most) */
   heldOutExamples: 512,
   /** the decoder trained from scratch: a LLaMA-style model, 2 layers, hidden 128, GQA 4/2 heads */
-  model: {
-    hidden_size: 128,
-    intermediate_size: 344,
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    tie_word_embeddings: true,
-  },
+  size: 'l2-h128' as TeacherSize,
+  model: TEACHER_SIZES['l2-h128'],
 };
 
 /** Ranking fine-tuning of the teacher (src/pipeline/sft.ts). */

@@ -1,6 +1,7 @@
 // The work of `disranker teacher cpt|sft` and `disranker rerank`: call the stage with a console reporter, print
 // a summary.
 import { cptStage } from '../../pipeline/cpt.js';
+import { TEACHER_SIZES, type TeacherSize } from '../../pipeline/defaults.js';
 import { rerankStage } from '../../pipeline/rerank.js';
 import { sftStage } from '../../pipeline/sft.js';
 import type { TrainConfig } from '../../train/trainer.js';
@@ -32,13 +33,14 @@ function trainerConfig(o: TrainerFlags): Partial<TrainConfig> {
 }
 
 export async function teacherCptAction(
-  o: TrainerFlags & { data: string; out: string; tokenizer?: string; maxLength: number; minDwell: number; skipAbove?: boolean; lastClick?: boolean; dedup: boolean; weight: 'none' | 'pbm' | 'ipw'; seed: number; steps: number; batchSize: number; lr: number },
+  o: TrainerFlags & { data: string; out: string; tokenizer?: string; init?: string; size: TeacherSize; loraR: number; maxLength: number; minDwell: number; skipAbove?: boolean; lastClick?: boolean; dedup: boolean; weight: 'none' | 'pbm' | 'ipw'; seed: number; steps: number; batchSize: number; lr: number },
 ): Promise<void> {
   const reporter = consoleReporter({ quiet: o.quiet });
   const r = await cptStage(
-    { data: o.data, tokenizer: o.tokenizer, out: o.out, seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, maxLength: o.maxLength, minDwell: o.minDwell, skipAbove: o.skipAbove, lastClick: o.lastClick, dedup: o.dedup, weight: o.weight, train: trainerConfig(o), force: o.force, fresh: o.fresh },
+    { data: o.data, tokenizer: o.tokenizer, init: o.init, model: TEACHER_SIZES[o.size], loraR: o.loraR, out: o.out, seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, maxLength: o.maxLength, minDwell: o.minDwell, skipAbove: o.skipAbove, lastClick: o.lastClick, dedup: o.dedup, weight: o.weight, train: trainerConfig(o), force: o.force, fresh: o.fresh },
     reporter,
   );
+  if (r.heldOut) reporter.info(`held-out perplexity ${r.heldOut.perplexityBefore.toFixed(1)} → ${r.heldOut.perplexityAfter.toFixed(2)}`);
   reporter.info(`CPT: ${r.records} examples, loss ${r.loss.first10.toFixed(3)} → ${r.loss.last10.toFixed(3)}${r.cached ? ' (cached)' : ''}; model in ${r.modelDir}`);
 }
 

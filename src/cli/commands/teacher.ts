@@ -1,6 +1,6 @@
 // `disranker teacher cpt|sft`: the teacher decoder's continued pre-training on clicks and its ranking fine-tuning.
 import type { Command } from 'commander';
-import { CPT_DEFAULTS, SFT_DEFAULTS, TOKENIZER_DEFAULTS } from '../../pipeline/defaults.js';
+import { CPT_DEFAULTS, SFT_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type TeacherSize } from '../../pipeline/defaults.js';
 import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import { addOptions, choice, int, nonNegative, positive } from '../options.js';
 
@@ -28,7 +28,10 @@ export function registerTeacher(program: Command): void {
     .description('continued pre-training on a data set\'s click log: the query in, the clicked title + summary out (loss on the target tokens)')
     .requiredOption('--data <dir>', 'data set folder with a click log')
     .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
-    .option('--tokenizer <dir>', `tokenizer folder (default: a byte-level BPE of ${TOKENIZER_DEFAULTS.vocabSize} tokens trained on the data set into OUT/tokenizer)`)
+    .option('--init <dir>', 'a Hugging Face decoder folder (LLaMA/Qwen2) to continue from; without it: a decoder from scratch of --size')
+    .option('--size <preset>', `decoder size from scratch: ${Object.keys(TEACHER_SIZES).join(' | ')} (docs/teacher.md)`, (raw: string) => choice(Object.keys(TEACHER_SIZES) as TeacherSize[])('--size', raw), CPT_DEFAULTS.size)
+    .option('--lora-r <n>', 'LoRA rank on every projection (0: full fine-tuning); the saved model has it merged', (raw: string) => int(0)('--lora-r', raw), 0)
+    .option('--tokenizer <dir>', `tokenizer folder (default: the --init folder's, else a byte-level BPE of ${TOKENIZER_DEFAULTS.vocabSize} tokens trained on the data set into OUT/tokenizer)`)
     .option('--max-length <n>', 'tokens of query + target', (raw: string) => int(8)('--max-length', raw), CPT_DEFAULTS.maxLength)
     .option('--min-dwell <s>', 'keep clicks with at least this dwell time (seconds)', (raw: string) => nonNegative('--min-dwell', raw), CPT_DEFAULTS.minDwell)
     .option('--skip-above', 'keep a click only if a result above it was skipped (not clicked)')
