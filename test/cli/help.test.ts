@@ -21,6 +21,7 @@ const COMMANDS = [
   ['generate'],
   ['bench'],
   ['bench', 'engine'],
+  ['bench', 'decoder'],
   ['bench', 'tokenizer'],
   ['data'],
   ['data', 'import'],

@@ -13,6 +13,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const BENCHES: Record<string, string> = {
   engine: 'train the reference BERT (4 layers, hidden 256) and time training and forward steps',
+  decoder: 'time a ranking SFT step and reranking with the teacher decoder (2 layers, hidden 128)',
   tokenizer: 'time BERT pair encoding (query + passage, truncated and padded to --seq tokens)',
 };
 
