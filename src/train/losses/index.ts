@@ -16,3 +16,6 @@ export type RankLossName = keyof typeof RANK_LOSSES;
 
 export { listwiseSoftmaxLoss, pairwiseHingeLoss, rankNetLoss };
 export { PAIRWISE_MARGIN } from './pairwise-hinge.js';
+export { pointwiseMseLoss } from './pointwise-mse.js';
+export { marginMseLoss } from './margin-mse.js';
+export { hybridDistillLoss, HYBRID_DEFAULTS } from './hybrid.js';
