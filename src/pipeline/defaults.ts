@@ -77,3 +77,13 @@ export const RERANK_DEFAULTS = {
   batchSize: 32,
   maxLength: 128,
 };
+
+/** Teacher scoring of the distillation set (src/pipeline/teacher-score.ts). */
+export const TEACHER_SCORE_DEFAULTS = {
+  /** the click-log queries (not judged) */
+  queries: 'clicks',
+  batchSize: 32,
+  maxLength: 128,
+  /** queries per chunk: the unit of progress, resume and sharding */
+  chunkQueries: 16,
+};

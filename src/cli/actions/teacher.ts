@@ -81,3 +81,16 @@ export async function rerankAction(o: { model: string; data: string; split: stri
   if (o.json) console.log(JSON.stringify(r));
   else console.log(`wrote ${r.out}: ${r.queries} queries, ${r.pairs} pairs in ${r.seconds.toFixed(1)} s (${r.pairs_per_s.toFixed(0)} pairs/s, ${r.ms_per_100.toFixed(1)} ms per 100 candidates, ${(100 * r.padded_fraction).toFixed(1)}% padding)`);
 }
+
+export async function teacherScoreAction(o: { model: string; data: string; out: string; queries: string; candidates?: number; shard?: { index: number; count: number }; batchSize: number; maxLength: number; chunkQueries: number; bf16?: boolean; json?: boolean; quiet?: boolean }): Promise<void> {
+  const { teacherScoreStage } = await import('../../pipeline/teacher-score.js');
+  const r = await teacherScoreStage(o, consoleReporter({ quiet: o.quiet || o.json }));
+  if (o.json) console.log(JSON.stringify(r));
+  else console.log(`wrote ${r.file}: ${r.pairs} pairs of ${r.queries} queries (${r.scoredChunks} chunks scored now, ${r.skippedChunks} done before) at ${r.pairs_per_s.toFixed(0)} pairs/s`);
+}
+
+export async function mergeScoresAction(o: { out: string; shards: number }): Promise<void> {
+  const { mergeScoreShards } = await import('../../pipeline/teacher-score.js');
+  const r = mergeScoreShards(o.out, o.shards);
+  console.log(`wrote ${r.file}: ${r.pairs} pairs from ${o.shards} shards`);
+}

@@ -1,7 +1,8 @@
 // `disranker teacher cpt|sft`: the teacher decoder's continued pre-training on clicks and its ranking fine-tuning.
 import type { Command } from 'commander';
-import { CPT_DEFAULTS, SFT_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type TeacherSize } from '../../pipeline/defaults.js';
+import { CPT_DEFAULTS, SFT_DEFAULTS, TEACHER_SCORE_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type TeacherSize } from '../../pipeline/defaults.js';
 import { TRAIN_DEFAULTS } from '../../train/defaults.js';
+import { DisrankerError } from '../../util/errors.js';
 import { addOptions, choice, int, nonNegative, positive } from '../options.js';
 
 /** The trainer's options every training command shares. */
@@ -61,4 +62,36 @@ export function registerTeacher(program: Command): void {
   addOptions(sft, ['seed', 0], ['steps', SFT_DEFAULTS.steps], ['lr', SFT_DEFAULTS.lr]);
   trainerOptions(sft, TRAIN_DEFAULTS.maxGradNorm);
   sft.action(async (opts) => (await import('../actions/teacher.js')).teacherSftAction(opts));
+  registerTeacherScore(teacher);
+}
+
+export function registerTeacherScore(teacher: Command): void {
+  const score = teacher
+    .command('score')
+    .description('score the candidates of many queries with a teacher folder into OUT/scores.jsonl, incrementally (a killed job resumes), optionally one shard of n')
+    .requiredOption('--model <dir>', 'ranking model folder (a decoder with a score head, or a BERT cross-encoder)')
+    .requiredOption('--data <dir>', 'data set folder')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--queries <which>', 'clicks (the click-log queries) | judged | all | train | dev | test | a name in DIR/splits', TEACHER_SCORE_DEFAULTS.queries)
+    .option('--candidates <n>', 'candidates per query, from the top of each list (default: all)', (raw: string) => int(1)('--candidates', raw))
+    .option('--shard <i/n>', 'score only shard i of n (0-based); join the shards with `teacher merge-scores`', parseShard)
+    .option('--batch-size <n>', 'pairs per forward pass (batched by length)', (raw: string) => int(1)('--batch-size', raw), TEACHER_SCORE_DEFAULTS.batchSize)
+    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), TEACHER_SCORE_DEFAULTS.maxLength)
+    .option('--chunk-queries <n>', 'queries per chunk: the unit of progress, resume and sharding', (raw: string) => int(1)('--chunk-queries', raw), TEACHER_SCORE_DEFAULTS.chunkQueries);
+  addOptions(score, ['bf16'], ['json', undefined, { help: 'print one JSON object (pairs, pairs/s)' }], ['quiet']);
+  score.action(async (opts) => (await import('../actions/teacher.js')).teacherScoreAction(opts));
+  teacher
+    .command('merge-scores')
+    .description('join the n shard files of OUT into OUT/scores.jsonl (the file an unsharded job writes)')
+    .requiredOption('--out <dir>', 'the folder the shards were written to')
+    .requiredOption('--shards <n>', 'number of shards', (raw: string) => int(1)('--shards', raw))
+    .action(async (opts: { out: string; shards: number }) => (await import('../actions/teacher.js')).mergeScoresAction(opts));
+}
+
+function parseShard(raw: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1 && index < count)) throw new DisrankerError('DR_ERR_USAGE', `--shard: expected i/n with 0 ≤ i < n (e.g. 0/4), got "${raw}"`);
+  return { index, count };
 }
