@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { z } from 'zod';
 import { DisrankerError, InputError } from '../util/errors.js';
-import { tempPathFor } from '../util/fs.js';
+import { removeOnInterrupt, tempPathFor } from '../util/fs.js';
 
 export interface Line {
   /** The line's text without its line ending (and without a leading BOM on line 1). */
@@ -193,10 +193,12 @@ export class LineWriter {
   private buf: string[] = [];
   private bufLen = 0;
   private failed: Error | undefined;
+  private readonly release: () => void;
   lines = 0;
 
   constructor(readonly target: string, opts: { gzipLevel?: number } = {}) {
     this.tmp = tempPathFor(target);
+    this.release = removeOnInterrupt(this.tmp);
     this.file = createWriteStream(this.tmp);
     this.file.on('error', (e) => (this.failed ??= e));
     if (target.endsWith('.gz')) {
@@ -237,12 +239,14 @@ export class LineWriter {
     await finished(this.file);
     if (this.failed) throw this.failed;
     await fsp.rename(this.tmp, this.target);
+    this.release();
   }
 
   async abort(): Promise<void> {
     this.sink.destroy();
     this.file.destroy();
     await fsp.rm(this.tmp, { force: true });
+    this.release();
   }
 }
 

@@ -22,7 +22,7 @@ export async function importJsonl(dir: string, opts: ImportOptions): Promise<Imp
   const docsPath = maybe(dir, 'documents.jsonl');
   const queriesPath = maybe(dir, 'queries.jsonl');
   if (!docsPath || !queriesPath) throw new DisrankerError('DR_ERR_FILE', `${dir}: a JSONL folder needs documents.jsonl and queries.jsonl (plain or .gz)`);
-  const meta = await DatasetWriter.write(opts.out, opts, async (w) => {
+  const meta = await DatasetWriter.write(opts.out, { force: opts.force, inputs: [dir] }, async (w) => {
     const docs = new DocumentSink(w.file(LAYOUT.documents));
     for await (const { record, lineNo } of readJsonl(docsPath, DocumentSchema, { bad })) {
       try {

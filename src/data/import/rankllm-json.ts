@@ -93,7 +93,7 @@ export async function writeRankllmEntries(w: DatasetWriter, entries: RankllmEntr
 export async function importRankllmJson(input: string, opts: ImportOptions & { qrels?: string }): Promise<ImportResult> {
   const bad = new BadLines(!!opts.skipBad);
   const labels = opts.labels ?? LABELS_TREC;
-  const meta = await DatasetWriter.write(opts.out, opts, async (w) => {
+  const meta = await DatasetWriter.write(opts.out, { force: opts.force, inputs: [input, ...(opts.qrels ? [opts.qrels] : [])] }, async (w) => {
     const entries = await readRankllmJson(input, bad);
     const queries = new Map<string, Query>();
     const accepted: RankllmEntry[] = [];
