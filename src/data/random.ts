@@ -1,5 +1,6 @@
 // A small seeded PRNG (splitmix32 seeding + mulberry32 stream) and the sampling helpers the data code needs.
 // Same seed, same sequence, on every platform: everything here is 32-bit integer arithmetic.
+import { checkSeed } from '../util/random.js';
 
 /** splitmix32: a good 32-bit hash of a 32-bit state; used to derive independent seeds. */
 export function splitmix32(x: number): number {
@@ -23,7 +24,9 @@ export function hashString(s: string): number {
 export class Random {
   private state: number;
 
+  /** `seed`: an integer in 0 … 2^32 − 1 (anything else is an error rather than an alias of a smaller seed). */
   constructor(seed: number) {
+    checkSeed('seed', seed);
     this.state = splitmix32(seed >>> 0);
   }
 

@@ -1,5 +1,6 @@
 // Small numerical pieces for significance tests: log-gamma, the regularized incomplete beta function and the
-// two-sided tail of Student's t distribution, plus a seeded PRNG. No dependencies.
+// two-sided tail of Student's t distribution, plus a seeded PRNG.
+import { checkSeed } from '../util/random.js';
 
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, 9 terms; relative error ≈ 1e-15). */
 export function logGamma(x: number): number {
@@ -77,6 +78,7 @@ export function studentTTwoSided(t: number, df: number): number {
 export class Prng {
   private state: number;
   constructor(seed: number) {
+    checkSeed('seed', seed);
     this.state = seed >>> 0;
   }
   nextUint32(): number {

@@ -125,6 +125,13 @@ export class TextTokenizer {
     return this.hf.get_vocab(true).size;
   }
 
+  /** The largest token id (added tokens included); a model needs vocab_size > this. -1 for an empty vocabulary. */
+  get maxTokenId(): number {
+    let max = -1;
+    for (const id of this.hf.get_vocab(true).values()) if (id > max) max = id;
+    return max;
+  }
+
   tokenToId(token: string): number | undefined {
     return this.hf.token_to_id(token);
   }
