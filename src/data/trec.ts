@@ -34,7 +34,7 @@ export function parseQrels(text: string, file: string): Qrels {
     if (!INTEGER.test(relText)) {
       throw new InputError(file, lineNo, 'rel', `expected an integer relevance label, found "${relText}"`);
     }
-    const rel = Number(relText);
+    const rel = Number(relText) + 0; // + 0: "-0" is label 0
     if (!Number.isSafeInteger(rel)) throw new InputError(file, lineNo, 'rel', `label ${relText} is too large`);
     let docs = qrels.get(qid);
     if (!docs) {
@@ -89,7 +89,7 @@ export function parseRun(text: string, file: string): Run {
 /** A finite decimal number (`1`, `-0.5`, `1e-3`), or undefined. Rejects `nan`, `inf`, hex and empty text. */
 function parseScore(text: string): number | undefined {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
-  const v = Number(text);
+  const v = Number(text) + 0; // + 0: "-0" scores 0, as it prints
   return Number.isFinite(v) ? v : undefined;
 }
 

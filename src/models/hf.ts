@@ -226,6 +226,13 @@ export function configFromHf(raw: Record<string, unknown>, arch: Architecture, d
   }
 }
 
+/** A model folder's config.json read and checked: the raw JSON, the architecture(s) it names and the typed config. */
+export function readHfConfig(dir: string): { raw: Record<string, unknown>; arch: Architecture; all: Architecture[]; config: BertConfig | LlamaConfig } {
+  const raw = readJson(join(dir, CONFIG_FILE), dir);
+  const { arch, all } = architectureOf(raw, dir);
+  return { raw, arch, all, config: configFromHf(raw, arch, dir) };
+}
+
 /** The weight files of a folder: single file, sharded index, or a variant of either. */
 function weightSource(dir: string, variant?: string): { kind: 'single' | 'sharded'; file: string } {
   const single = variant ? `model.${variant}.safetensors` : WEIGHTS_FILE;
@@ -332,9 +339,7 @@ export function loadHfModel(dir: string, opts: LoadHfOptions = {}): LoadedHfMode
     }
     throw modelError(dir, 'no config.json: not a Hugging Face model folder');
   }
-  const raw = readJson(configPath, dir);
-  const { arch, all } = architectureOf(raw, dir);
-  const config = configFromHf(raw, arch, dir);
+  const { raw, arch, all, config } = readHfConfig(dir);
   const family = ARCHITECTURES[arch].family;
   const src = weightSource(dir, opts.variant);
   checkConfigAgainstWeights(config, family, weightShapes(dir, src), dir, src.file);
