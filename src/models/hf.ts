@@ -258,8 +258,9 @@ function weightShapes(dir: string, src: { kind: 'single' | 'sharded'; file: stri
 /**
  * Checks the sizes of config.json against the weights' headers before the model is built, so that a config that
  * does not describe these weights (`num_hidden_layers: 100000`) is an error naming the field instead of gigabytes of
- * allocation: the word embeddings give vocab_size × hidden_size, the layer indices num_hidden_layers, the first
- * layer's MLP intermediate_size and, for BERT, the position and token type tables their sizes.
+ * allocation: the word embeddings give vocab_size × hidden_size, the number of layers in the file bounds
+ * num_hidden_layers from above, the first layer's MLP gives intermediate_size and, for BERT, the position and token
+ * type tables give their sizes.
  */
 function checkConfigAgainstWeights(config: BertConfig | LlamaConfig, family: string, shapes: Map<string, number[]>, dir: string, file: string): void {
   const find = (suffix: string) => [...shapes].find(([k]) => k === suffix || k.endsWith(`.${suffix}`));
