@@ -20,7 +20,7 @@ import {
 } from '../src/engine/index.js';
 import { BertForSequenceClassification, bertConfig } from '../src/models/bert.js';
 import { AdamW } from '../src/train/optimizer.js';
-import { intFlag } from '../src/util/flags.js';
+import { intFlag, parseThreads } from '../src/util/flags.js';
 import { benchArgs, isMain, runMain, median } from './util.js';
 
 export interface BenchEngineOptions {
@@ -46,7 +46,7 @@ export const REFERENCE_BERT = {
 export async function benchEngine(opts: BenchEngineOptions): Promise<Record<string, unknown>> {
   const dtype = parseDType(opts.dtype);
   if (dtype !== 'float32' && dtype !== 'bfloat16') throw new Error(`--dtype must be fp32 or bf16, got ${opts.dtype}`);
-  if (opts.threads) setThreads(intFlag('--threads', opts.threads, 1));
+  if (opts.threads) setThreads(parseThreads('--threads', opts.threads));
   const steps = intFlag('--steps', opts.steps, 1);
   const warmup = intFlag('--warmup', opts.warmup, 0);
   const B = intFlag('--batch', opts.batch, 1);

@@ -3,7 +3,8 @@
 // the library's own constant when it adds an option, so `--help` shows the default the code really uses.
 import { Option, type Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
-import { choice, int, nonNegative, positive, seed, type Parser } from '../util/flags.js';
+import { choice, int, MAX_THREADS, nonNegative, positive, seed, type Parser } from '../util/flags.js';
+import { MAX_BOOTSTRAP, MAX_PERMUTATIONS } from '../eval/significance.js';
 
 export { choice, int, nonNegative, positive, seed };
 
@@ -43,8 +44,8 @@ export const OPTIONS = {
   tag: { flags: '--tag <tag>', help: 'run tag' },
   split: { flags: '--split <name>', help: 'only the queries of DIR/splits/<name>.txt' },
   // eval
-  permutations: { flags: '--permutations <n>', help: 'rounds of the paired randomization test', parse: int(1, 10_000_000) },
-  bootstrap: { flags: '--bootstrap <n>', help: 'bootstrap resamples for the 95% CI of the difference', parse: int(1, 10_000_000) },
+  permutations: { flags: '--permutations <n>', help: 'rounds of the paired randomization test', parse: int(1, MAX_PERMUTATIONS) },
+  bootstrap: { flags: '--bootstrap <n>', help: 'bootstrap resamples for the 95% CI of the difference', parse: int(1, MAX_BOOTSTRAP) },
   alpha: {
     flags: '--alpha <a>',
     help: 'significance level of the marks',
@@ -55,7 +56,7 @@ export const OPTIONS = {
     },
   },
   // engine
-  threads: { flags: '--threads <n>', help: 'intra-op threads (default: the engine default for this host)', parse: int(1, 1024) },
+  threads: { flags: '--threads <n>', help: 'intra-op threads (default: the engine default for this host)', parse: int(1, MAX_THREADS) },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -1,8 +1,7 @@
 // A data set is a folder with a fixed layout (docs/formats.md). `openDataset` reads one (streaming where it can);
 // `DatasetWriter` writes one atomically: everything goes to a hidden temp folder renamed into place on success.
-import { existsSync, promises as fsp } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fsp, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DisrankerError, InputError } from '../util/errors.js';
 import { BadLines, LineWriter, readJsonl, validate } from './io.js';
 import {
@@ -21,6 +20,7 @@ import {
 } from './schema.js';
 import { formatQrels, parseQrels, readTextFile, type Qrels } from './trec.js';
 import { hashString } from '../util/random.js';
+import { assertSafeOutput, removeOnInterrupt, removeStaleTemps, tempPathFor } from '../util/fs.js';
 
 /** File names of the layout. JSONL files may be stored plain or gzipped (`.gz` suffix); readers accept both. */
 export const LAYOUT = {
@@ -195,13 +195,16 @@ export class DocumentSink {
 }
 
 export interface DatasetWriterOptions {
-  /** Replace `out` when it exists and is not empty. */
+  /** Replace `out` when it exists and is not empty (only when it is a disranker output). */
   force?: boolean;
+  /** The inputs the data set is made from: `out` may not be one of them or a folder holding one. */
+  inputs?: readonly string[];
 }
 
 /**
- * Write a data set folder atomically. Files are written into `.<out>.<random>.tmp/`; `commit` writes meta.json and
- * renames the folder to `out`; `abort` (or any error before commit) removes it, leaving `out` untouched.
+ * Write a data set folder atomically. Files are written into `.<out>.<pid>.<random>.tmp/`; `commit` writes meta.json
+ * and renames the folder to `out`; `abort` (or any error before commit) removes it, leaving `out` untouched. The temp
+ * folder is also removed on SIGINT/SIGTERM, and a later writer of the same `out` removes those of dead processes.
  */
 export class DatasetWriter {
   private readonly writers = new Map<string, LineWriter>();
@@ -211,21 +214,17 @@ export class DatasetWriter {
     readonly out: string,
     readonly tmpDir: string,
     private readonly force: boolean,
+    private readonly release: () => void,
   ) {}
 
   static async create(out: string, opts: DatasetWriterOptions = {}): Promise<DatasetWriter> {
-    out = resolve(out);
-    if (existsSync(out)) {
-      const st = await fsp.stat(out);
-      if (!st.isDirectory()) throw new DisrankerError('DR_ERR_USAGE', `${out} exists and is not a folder`);
-      if ((await fsp.readdir(out)).length > 0 && !opts.force) {
-        throw new DisrankerError('DR_ERR_USAGE', `${out} exists and is not empty; pass --force to replace it`);
-      }
-    }
+    out = assertSafeOutput(out, { inputs: opts.inputs, force: opts.force });
+    removeStaleTemps(out);
     await fsp.mkdir(dirname(out), { recursive: true });
-    const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = tempPathFor(out);
+    const release = removeOnInterrupt(tmp);
     await fsp.mkdir(tmp);
-    return new DatasetWriter(out, tmp, !!opts.force);
+    return new DatasetWriter(out, tmp, !!opts.force, release);
   }
 
   /** A line writer for a layout file (created on first use). */
@@ -257,12 +256,15 @@ export class DatasetWriter {
       if (!this.force && (await fsp.readdir(this.out)).length > 0) {
         throw new DisrankerError('DR_ERR_USAGE', `${this.out} appeared while writing; not replacing it`);
       }
+      // Both renames in one synchronous step: no signal handler runs between them.
       const old = `${this.tmpDir}.old`;
-      await fsp.rename(this.out, old);
-      await fsp.rename(this.tmpDir, this.out);
+      renameSync(this.out, old);
+      renameSync(this.tmpDir, this.out);
+      this.release();
       await fsp.rm(old, { recursive: true, force: true });
     } else {
       await fsp.rename(this.tmpDir, this.out);
+      this.release();
     }
     return full;
   }
@@ -270,6 +272,7 @@ export class DatasetWriter {
   async abort(): Promise<void> {
     for (const w of this.writers.values()) await w.abort().catch(() => undefined);
     await fsp.rm(this.tmpDir, { recursive: true, force: true });
+    this.release();
   }
 
   /** Run `fn`, committing its meta on success and removing everything on failure. */

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { z } from 'zod';
 import { DisrankerError, InputError } from '../util/errors.js';
-import { tempPathFor } from '../util/fs.js';
+import { removeOnInterrupt, tempPathFor } from '../util/fs.js';
 
 export interface Line {
   /** The line's text without its line ending (and without a leading BOM on line 1). */
@@ -92,7 +92,8 @@ export async function* readLines(path: string, bad?: BadLines): AsyncGenerator<L
   }
 }
 
-function firstBadByte(bytes: Buffer): string {
+/** Where the first invalid UTF-8 byte of a line is: `bad byte 0xff at byte 4 of the line`. */
+export function firstBadByte(bytes: Uint8Array): string {
   // Feed the line one byte at a time to a streaming fatal decoder: the first byte it rejects is the culprit.
   const d = new TextDecoder('utf-8', { fatal: true });
   for (let i = 0; i < bytes.length; i++) {
@@ -103,6 +104,27 @@ function firstBadByte(bytes: Buffer): string {
     }
   }
   return 'incomplete multi-byte sequence at the end of the line';
+}
+
+/**
+ * The InputError for a whole file's bytes that are not valid UTF-8, naming the line of the first bad byte (a newline
+ * byte never occurs inside a multi-byte sequence, so lines can be checked one by one).
+ */
+export function utf8Error(file: string, bytes: Uint8Array): InputError {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    try {
+      decoder.decode(line);
+    } catch {
+      return new InputError(file, lineNo, undefined, `invalid UTF-8 (${firstBadByte(line)})`);
+    }
+    start = end + 1;
+  }
+  return new InputError(file, undefined, undefined, 'not valid UTF-8 text');
 }
 
 /** Policy for bad lines: stop at the first (default), or count, report and skip them (`--skip-bad`). */
@@ -136,16 +158,28 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out || 'record';
 }
 
+/**
+ * The text of a zod issue about `value` (the whole record): "missing" when there is no value at the issue's path
+ * (zod says "expected string, received undefined", or just "Invalid input" for a union), the alternatives for a
+ * union of types ("expected string or number, received boolean"), else zod's message.
+ */
+export function issueText(issue: z.core.$ZodIssue, value: unknown): string {
+  let v: unknown = value;
+  for (const k of issue.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  if (v === undefined) return 'missing';
+  if (issue.code === 'invalid_union') {
+    const expected = issue.errors.flat().filter((e) => e.code === 'invalid_type' && e.path.length === 0).map((e) => (e as { expected: string }).expected);
+    if (expected.length === issue.errors.length) return `expected ${expected.join(' or ')}, received ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}`;
+  }
+  return issue.message;
+}
+
 /** Validate `value` with `schema`; a failure is an InputError naming the first bad field. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, file: string, lineNo: number | undefined): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const path = issue.path;
-  // A missing field reads better as "missing" than zod's "expected string, received undefined".
-  let what = issue.message;
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) what = 'missing';
-  return fail(file, lineNo, fieldPath(path), what);
+  return fail(file, lineNo, fieldPath(issue.path), issueText(issue, value));
 }
 
 function fail(file: string, lineNo: number | undefined, field: string, what: string): never {
@@ -193,10 +227,12 @@ export class LineWriter {
   private buf: string[] = [];
   private bufLen = 0;
   private failed: Error | undefined;
+  private readonly release: () => void;
   lines = 0;
 
   constructor(readonly target: string, opts: { gzipLevel?: number } = {}) {
     this.tmp = tempPathFor(target);
+    this.release = removeOnInterrupt(this.tmp);
     this.file = createWriteStream(this.tmp);
     this.file.on('error', (e) => (this.failed ??= e));
     if (target.endsWith('.gz')) {
@@ -237,12 +273,14 @@ export class LineWriter {
     await finished(this.file);
     if (this.failed) throw this.failed;
     await fsp.rename(this.tmp, this.target);
+    this.release();
   }
 
   async abort(): Promise<void> {
     this.sink.destroy();
     this.file.destroy();
     await fsp.rm(this.tmp, { force: true });
+    this.release();
   }
 }
 

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { DisrankerError, InputError } from '../util/errors.js';
+import { utf8Error } from './io.js';
 
 /** qid -> docid -> graded label. */
 export type Qrels = Map<string, Map<string, number>>;
@@ -33,7 +34,8 @@ export function parseQrels(text: string, file: string): Qrels {
     if (!INTEGER.test(relText)) {
       throw new InputError(file, lineNo, 'rel', `expected an integer relevance label, found "${relText}"`);
     }
-    const rel = Number(relText);
+    const rel = Number(relText) + 0; // + 0: "-0" is label 0
+    if (!Number.isSafeInteger(rel)) throw new InputError(file, lineNo, 'rel', `label ${relText} is too large`);
     let docs = qrels.get(qid);
     if (!docs) {
       docs = new Map();
@@ -87,7 +89,7 @@ export function parseRun(text: string, file: string): Run {
 /** A finite decimal number (`1`, `-0.5`, `1e-3`), or undefined. Rejects `nan`, `inf`, hex and empty text. */
 function parseScore(text: string): number | undefined {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
-  const v = Number(text);
+  const v = Number(text) + 0; // + 0: "-0" scores 0, as it prints
   return Number.isFinite(v) ? v : undefined;
 }
 
@@ -109,12 +111,15 @@ export async function readTextFile(path: string): Promise<string> {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new InputError(path, undefined, undefined, 'not valid UTF-8 text');
+    throw utf8Error(path, bytes);
   }
 }
 
+/** Read TREC qrels for evaluation: a file without a single judgment is an error naming it. */
 export async function readQrels(path: string): Promise<Qrels> {
-  return parseQrels(await readTextFile(path), path);
+  const qrels = parseQrels(await readTextFile(path), path);
+  if (qrels.size === 0) throw new InputError(path, undefined, undefined, 'the qrels are empty (no judgment lines)');
+  return qrels;
 }
 
 export async function readRun(path: string): Promise<Run> {

@@ -1,6 +1,6 @@
 // The engine's public API: tensors over libtorch, scopes, autograd helpers, modules and safetensors.
 export * from './dtype.js';
-export { engineAvailable, setThreads, threadInfo, HOW_TO_GET_LIBTORCH } from './native.js';
+export { engineAvailable, setThreads, threadInfo, threadSettings, HOW_TO_GET_LIBTORCH } from './native.js';
 export { tidy, keep, dispose, scopeDepth } from './scope.js';
 export { Tensor, type Reduction, type Scalar } from './tensor.js';
 export * from './ops.js';

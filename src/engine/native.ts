@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DisrankerError } from '../util/errors.js';
+import { MAX_THREADS, parseThreads } from '../util/flags.js';
 
 /** The raw addon: every function takes and returns handles (numbers). See native/src/*.cc. */
 export type Native = Record<string, (...args: any[]) => any>;
@@ -41,8 +42,9 @@ export function native(): Native {
     loadError = `the libtorch engine is not built (${ADDON_PATH} is missing): ${HOW_TO_GET_LIBTORCH}`;
     throw new DisrankerError('DR_ERR_ENGINE_MISSING', loadError);
   }
-  const cores = availableParallelism();
-  process.env.OPENBLAS_NUM_THREADS ??= String(cores);
+  // Checked before the addon (and OpenBLAS) loads: a bad value is an error naming the variable, not a libgomp crash.
+  const threads = threadSettings(process.env);
+  process.env.OPENBLAS_NUM_THREADS = String(threads.blas);
   let addon: Native;
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as Native;
@@ -50,15 +52,29 @@ export function native(): Native {
     loadError = `the libtorch engine failed to load (${(err as Error).message}); rebuild it with \`npm run build:native\`, or ${HOW_TO_GET_LIBTORCH}`;
     throw new DisrankerError('DR_ERR_ENGINE_MISSING', loadError, { cause: err });
   }
-  const intra = Number(process.env.DISRANKER_THREADS ?? 1);
-  addon.setNumThreads(intra);
-  addon.setBlasThreads(Number(process.env.OPENBLAS_NUM_THREADS));
+  addon.setNumThreads(threads.intra);
+  addon.setBlasThreads(threads.blas);
   loaded = wrapErrors(addon);
   return loaded;
 }
 
-/** Sets the intra-op threads (torch's set_num_threads) and, optionally, OpenBLAS's threads. */
+/**
+ * The engine's thread counts from the environment: DISRANKER_THREADS (intra-op, default 1) and OPENBLAS_NUM_THREADS
+ * (default: all cores), each an integer in 1 … MAX_THREADS; an empty variable counts as unset. A bad value is a
+ * DR_ERR_USAGE error naming the variable.
+ */
+export function threadSettings(env: NodeJS.ProcessEnv, cores = availableParallelism()): { intra: number; blas: number } {
+  const get = (name: string, dflt: number): number => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? dflt : parseThreads(name, v);
+  };
+  return { intra: get('DISRANKER_THREADS', 1), blas: get('OPENBLAS_NUM_THREADS', Math.min(cores, MAX_THREADS)) };
+}
+
+/** Sets the intra-op threads (torch's set_num_threads) and, optionally, OpenBLAS's threads (each 1 … MAX_THREADS). */
 export function setThreads(intraOp: number, blas?: number): void {
+  parseThreads('intra-op threads', intraOp);
+  if (blas !== undefined) parseThreads('OpenBLAS threads', blas);
   const n = native();
   n.setNumThreads(intraOp);
   if (blas !== undefined) {

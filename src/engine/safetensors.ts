@@ -71,7 +71,10 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
     let metadata: Record<string, string> = {};
     for (const [name, v] of Object.entries(json)) {
       if (name === '__metadata__') {
-        metadata = (v ?? {}) as Record<string, string>;
+        if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+          throw corrupt(file, '__metadata__ is not an object of strings');
+        }
+        metadata = v as Record<string, string>;
         continue;
       }
       const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -86,6 +89,7 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
       }
       const shape = e.shape as number[];
       const want = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+      if (!Number.isSafeInteger(want)) throw corrupt(file, `tensor '${name}': shape [${shape}] is implausibly large`);
       if (off[1] - off[0] !== want) {
         throw corrupt(file, `tensor '${name}': ${off[1] - off[0]} data bytes for shape [${shape}] ${e.dtype}, which needs ${want}`);
       }
@@ -93,6 +97,15 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
         throw corrupt(file, `tensor '${name}' ends at data byte ${off[1]} but the file has only ${dataLen} data bytes (truncated?)`);
       }
       tensors.set(name, { dtype, shape, begin: dataStart + off[0], end: dataStart + off[1] });
+    }
+    // Two tensors sharing bytes would load as garbage: the byte ranges must not overlap (empty ones never do).
+    const ranges = [...tensors].filter(([, t]) => t.end > t.begin).sort((a, b) => a[1].begin - b[1].begin);
+    for (let i = 1; i < ranges.length; i++) {
+      const [prev, p] = ranges[i - 1];
+      const [name, t] = ranges[i];
+      if (t.begin < p.end) {
+        throw corrupt(file, `tensors '${prev}' and '${name}' overlap (data_offsets [${p.begin - dataStart}, ${p.end - dataStart}] and [${t.begin - dataStart}, ${t.end - dataStart}])`);
+      }
     }
     return { tensors, metadata, dataStart };
   } finally {

@@ -10,10 +10,24 @@
 // Both resampling tests take a seed and give the same answer every time for the same seed.
 import { studentTTwoSided } from './stats.js';
 import { Random } from '../util/random.js';
-
+import { boundedIntFlag } from '../util/flags.js';
 import { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED } from './defaults.js';
 
 export { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED };
+/** Most rounds of the permutation test (p-values resolve to 1e-6; time grows as rounds × queries). */
+export const MAX_PERMUTATIONS = 1_000_000;
+/** Most bootstrap resamples (each keeps one float64 mean: 8 MB at the limit). */
+export const MAX_BOOTSTRAP = 1_000_000;
+
+/** `--permutations` checked: an integer in 1 … MAX_PERMUTATIONS. */
+export function checkPermutations(value: string | number): number {
+  return boundedIntFlag('--permutations', value, 1, MAX_PERMUTATIONS);
+}
+
+/** `--bootstrap` checked: an integer in 1 … MAX_BOOTSTRAP. */
+export function checkBootstrap(value: string | number): number {
+  return boundedIntFlag('--bootstrap', value, 1, MAX_BOOTSTRAP);
+}
 
 export function meanOf(d: ArrayLike<number>): number {
   let s = 0;
@@ -38,6 +52,7 @@ export function pairedTTest(d: ArrayLike<number>): { t: number; df: number; p: n
 
 /** Two-sided p of the paired randomization test with `rounds` random sign flips (NaN when n = 0). */
 export function permutationTest(d: ArrayLike<number>, rounds = DEFAULT_PERMUTATIONS, seed = DEFAULT_SEED): number {
+  checkPermutations(rounds);
   const n = d.length;
   if (n === 0) return NaN;
   let observed = 0;
@@ -69,6 +84,7 @@ export function bootstrapCI(
   seed = DEFAULT_SEED,
   level = 0.95,
 ): [number, number] {
+  checkBootstrap(resamples);
   const n = d.length;
   if (n === 0) return [NaN, NaN];
   const rng = Random.raw(seed);

@@ -1,15 +1,18 @@
 // Text generation from the decoder's LM head: greedy or top-k sampling (seeded), stopping at eos, so a user can
 // see what continued pre-training taught: `query: {query} document:` in, a title out.
 //
-// Prompts of different lengths are left-padded into one batch with position_ids = cumsum(mask) - 1 (pads 1), as
-// HF's generate() does, so every row sees the positions it would see alone. There is no KV cache: each step
-// re-runs the whole sequence, which is fine for inspection and tests, not for serving long outputs.
+// Prompts run in batches of at most `batchSize` (memory stays bounded however many queries come in); within a batch,
+// prompts of different lengths are left-padded with position_ids = cumsum(mask) - 1 (pads 1), as HF's generate()
+// does, so every row sees the positions it would see alone. Top-k sampling draws each prompt's tokens from its own
+// seeded stream, so the output does not depend on the batching. There is no KV cache: each step re-runs the whole
+// sequence, which is fine for inspection and tests, not for serving long outputs.
 import { noGrad, tensor, tidy } from '../engine/index.js';
 import { DisrankerError } from '../util/errors.js';
 import type { TextTokenizer } from '../text/index.js';
 import { RANKLLAMA_TEMPLATE } from '../text/index.js';
 import { firstEos, type LlamaForCausalLM } from './llama.js';
-import { mulberry32 } from '../util/random.js';
+import { checkTokenizerFits } from './inputs.js';
+import { checkSeed, mulberry32 } from '../util/random.js';
 
 /** The defaults of generation, written once (the CLI shows them). */
 export const GENERATE_DEFAULTS = { maxNewTokens: 32, topK: 1, temperature: 1, seed: 0 };
@@ -27,10 +30,22 @@ export interface GenerateOptions {
   eosTokenId?: number | number[];
   /** Pad id for batching. Default: the config's pad_token_id, else the first eos, else 0. */
   padTokenId?: number;
+  /** Prompts run together at most. Default GENERATE_BATCH_SIZE. */
+  batchSize?: number;
 }
+
+/** Default prompts per forward batch: bounds memory (the logits alone are batch × tokens × vocabulary floats). */
+export const GENERATE_BATCH_SIZE = 16;
+/** Most new tokens per prompt (each step re-runs the whole sequence). */
+export const MAX_NEW_TOKENS = 4096;
 
 /** A small seeded PRNG (mulberry32): uniform floats in [0, 1), the same on every machine. */
 export const seededRandom = mulberry32;
+
+/** The sampler of prompt `i`: prompt 0 uses `seed` itself, the others streams derived from it (golden-ratio steps). */
+function rowRandom(seed: number, i: number): () => number {
+  return seededRandom((seed + Math.imul(i, 0x9e3779b9)) >>> 0);
+}
 
 /**
  * Continues each prompt (token ids, bos included if the model wants one). Returns the new ids of each row,
@@ -40,17 +55,46 @@ export function generate(model: LlamaForCausalLM, prompts: number[][], opts: Gen
   const maxNew = opts.maxNewTokens ?? GENERATE_DEFAULTS.maxNewTokens;
   const topK = opts.topK ?? GENERATE_DEFAULTS.topK;
   const temperature = opts.temperature ?? GENERATE_DEFAULTS.temperature;
-  if (!Number.isInteger(topK) || topK < 1) throw new DisrankerError('DR_ERR_INPUT', `generate: topK must be a positive integer, got ${topK}`);
-  if (!(temperature > 0)) throw new DisrankerError('DR_ERR_INPUT', `generate: temperature must be > 0, got ${temperature}`);
-  if (prompts.some((p) => p.length === 0)) throw new DisrankerError('DR_ERR_INPUT', 'generate: a prompt is empty (pass at least bos)');
+  const seed = opts.seed ?? GENERATE_DEFAULTS.seed;
+  const batchSize = opts.batchSize ?? GENERATE_BATCH_SIZE;
+  const bad = (what: string) => new DisrankerError('DR_ERR_INPUT', `generate: ${what}`);
+  if (!Number.isInteger(maxNew) || maxNew < 0 || maxNew > MAX_NEW_TOKENS) throw bad(`maxNewTokens must be an integer between 0 and ${MAX_NEW_TOKENS}, got ${maxNew}`);
+  if (!Number.isInteger(topK) || topK < 1) throw bad(`topK must be a positive integer, got ${topK}`);
+  if (!(temperature > 0)) throw bad(`temperature must be > 0, got ${temperature}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw bad(`batchSize must be a positive integer, got ${batchSize}`);
+  checkSeed('generate: seed', seed);
+  const V = model.config.vocab_size;
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw bad(`a prompt is empty (prompt ${i}; pass at least bos)`);
+    const id = p.find((x) => !Number.isInteger(x) || x < 0 || x >= V);
+    if (id !== undefined) throw bad(`prompt ${i} has token id ${id}, outside the model's vocabulary (vocab_size ${V}): the tokenizer does not match the model`);
+  });
   const c = model.config;
   const eosIds = new Set(opts.eosTokenId !== undefined ? [opts.eosTokenId].flat() : c.eos_token_id === null ? [] : [c.eos_token_id].flat());
   const pad = opts.padTokenId ?? c.pad_token_id ?? firstEos(c) ?? 0;
-  const random = seededRandom(opts.seed ?? GENERATE_DEFAULTS.seed);
+  const settings: BatchSettings = { maxNew, topK, temperature, eosIds, pad };
+  const out: number[][] = [];
+  for (let s = 0; s < prompts.length; s += batchSize) {
+    const rows = prompts.slice(s, s + batchSize);
+    out.push(...generateBatch(model, rows, rows.map((_, j) => rowRandom(seed, s + j)), settings));
+  }
+  return out;
+}
+
+interface BatchSettings {
+  maxNew: number;
+  topK: number;
+  temperature: number;
+  eosIds: Set<number>;
+  pad: number;
+}
+
+/** One batch of `generate`: `random[b]` samples row b. */
+function generateBatch(model: LlamaForCausalLM, prompts: number[][], random: (() => number)[], p: BatchSettings): number[][] {
+  const { maxNew, topK, temperature, eosIds, pad } = p;
   const device = model.model.embed_tokens.weight.device;
   const wasTraining = model.training;
   model.eval();
-
   const seqs = prompts.map((p) => [...p]);
   const out: number[][] = prompts.map(() => []);
   let active = prompts.map((_, i) => i);
@@ -88,7 +132,7 @@ export function generate(model: LlamaForCausalLM, prompts: number[][], opts: Gen
           continue;
         }
         const k = last.k!;
-        let u = random();
+        let u = random[active[b]]();
         let pick = last.idx![b * k + k - 1];
         for (let j = 0; j < k; j++) {
           u -= last.probs![b * k + j];
@@ -126,6 +170,7 @@ export interface GenerateTextOptions extends GenerateOptions {
 
 /** Generates the document text (usually a title) the model expects after `query: {query} document:` for each query. */
 export function generateForQueries(model: LlamaForCausalLM, tok: TextTokenizer, queries: string[], opts: GenerateTextOptions = {}): string[] {
+  checkTokenizerFits(tok, model.config.vocab_size);
   const template = opts.template ?? RANKLLAMA_TEMPLATE;
   const bos = tok.addsBos ? tok.special.bos?.id : undefined;
   const eos = opts.eosTokenId ?? tok.special.eos?.id ?? firstEos(model.config) ?? undefined;

@@ -16,6 +16,8 @@ import {
   loadSafetensors,
   loadShardedSafetensors,
   noGrad,
+  readSafetensorsHeader,
+  readShardIndex,
   saveSafetensors,
   saveShardedSafetensors,
   tidy,
@@ -160,10 +162,58 @@ function architectureOf(raw: Record<string, unknown>, dir: string): { arch: Arch
   throw modelError(dir, `config.json: unknown architecture: ${what}; supported: ${Object.keys(ARCHITECTURES).join(', ')}`);
 }
 
+/** Largest size a config field may give (a dimension of one tensor). */
+const MAX_CONFIG_SIZE = 2 ** 31 - 1;
+const SIZE_FIELDS = [
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'intermediate_size',
+  'max_position_embeddings',
+  'type_vocab_size',
+  'num_labels',
+] as const;
+const FLOAT_FIELDS = [
+  'layer_norm_eps',
+  'rms_norm_eps',
+  'initializer_range',
+  'hidden_dropout_prob',
+  'attention_probs_dropout_prob',
+  'attention_dropout',
+] as const;
+
+/** Types and ranges of the config fields the models read (before any of them sizes a tensor). */
+function checkConfigFields(c: Record<string, unknown>): void {
+  const bad = (field: string, what: string): never => {
+    throw new Error(`${field}: ${what}, got ${JSON.stringify(c[field])}`);
+  };
+  for (const f of SIZE_FIELDS) {
+    const v = c[f];
+    if (v === undefined || (f === 'num_key_value_heads' && v === null)) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_CONFIG_SIZE) bad(f, `expected an integer between 1 and ${MAX_CONFIG_SIZE}`);
+  }
+  for (const f of FLOAT_FIELDS) {
+    const v = c[f];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) bad(f, 'expected a finite number ≥ 0');
+  }
+  if (c.rope_theta !== undefined && (typeof c.rope_theta !== 'number' || !(c.rope_theta > 0) || !Number.isFinite(c.rope_theta))) bad('rope_theta', 'expected a finite number > 0');
+  for (const f of ['tie_word_embeddings', 'attention_bias']) if (c[f] !== undefined && typeof c[f] !== 'boolean') bad(f, 'expected true or false');
+  if (c.hidden_act !== undefined && typeof c.hidden_act !== 'string') bad('hidden_act', 'expected a string');
+  const vocab = typeof c.vocab_size === 'number' ? c.vocab_size : undefined;
+  const isId = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && (vocab === undefined || x < vocab);
+  const range = vocab === undefined ? 'a token id' : `a token id below vocab_size ${vocab}`;
+  for (const f of ['pad_token_id', 'bos_token_id']) if (c[f] !== undefined && c[f] !== null && !isId(c[f])) bad(f, `expected null or ${range}`);
+  const eos = c.eos_token_id;
+  if (eos !== undefined && eos !== null && !(isId(eos) || (Array.isArray(eos) && eos.length > 0 && eos.every(isId)))) bad('eos_token_id', `expected null, ${range} or a list of them`);
+}
+
 /** Builds the typed config for an architecture from config.json. */
 export function configFromHf(raw: Record<string, unknown>, arch: Architecture, dir = 'config'): BertConfig | LlamaConfig {
   try {
     const family = ARCHITECTURES[arch].family;
+    checkConfigFields({ ...pick(raw, family === 'bert' ? BERT_DEFAULTS : LLAMA_DEFAULTS), num_labels: numLabels(raw) });
     if (family === 'bert') {
       if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
         throw new Error(`position_embedding_type '${String(raw.position_embedding_type)}' is not supported (only absolute)`);
@@ -178,6 +228,13 @@ export function configFromHf(raw: Record<string, unknown>, arch: Architecture, d
   }
 }
 
+/** A model folder's config.json read and checked: the raw JSON, the architecture(s) it names and the typed config. */
+export function readHfConfig(dir: string): { raw: Record<string, unknown>; arch: Architecture; all: Architecture[]; config: BertConfig | LlamaConfig } {
+  const raw = readJson(join(dir, CONFIG_FILE), dir);
+  const { arch, all } = architectureOf(raw, dir);
+  return { raw, arch, all, config: configFromHf(raw, arch, dir) };
+}
+
 /** The weight files of a folder: single file, sharded index, or a variant of either. */
 function weightSource(dir: string, variant?: string): { kind: 'single' | 'sharded'; file: string } {
   const single = variant ? `model.${variant}.safetensors` : WEIGHTS_FILE;
@@ -189,6 +246,55 @@ function weightSource(dir: string, variant?: string): { kind: 'single' | 'sharde
     dir,
     `no weights: neither ${single} nor ${index}` + (other ? ` (found ${other}; only safetensors is supported — convert it with save_pretrained(safe_serialization=True))` : ''),
   );
+}
+
+/** Tensor shapes of the weight files, from their headers only (no tensor data is read). */
+function weightShapes(dir: string, src: { kind: 'single' | 'sharded'; file: string }): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const files =
+    src.kind === 'single' ? [src.file] : [...new Set(Object.values(readShardIndex(join(dir, src.file)).weight_map))].filter((f) => existsSync(join(dir, f)));
+  for (const f of files) for (const [name, info] of readSafetensorsHeader(join(dir, f)).tensors) out.set(name, info.shape);
+  return out;
+}
+
+/**
+ * Checks the sizes of config.json against the weights' headers before the model is built, so that a config that
+ * does not describe these weights (`num_hidden_layers: 100000`) is an error naming the field instead of gigabytes of
+ * allocation: the word embeddings give vocab_size × hidden_size, the number of layers in the file bounds
+ * num_hidden_layers from above, the first layer's MLP gives intermediate_size and, for BERT, the position and token
+ * type tables give their sizes.
+ */
+function checkConfigAgainstWeights(config: BertConfig | LlamaConfig, family: string, shapes: Map<string, number[]>, dir: string, file: string): void {
+  const find = (suffix: string) => [...shapes].find(([k]) => k === suffix || k.endsWith(`.${suffix}`));
+  const expect = (suffix: string, want: number[], fields: string): void => {
+    const hit = find(suffix);
+    if (!hit) return;
+    const [name, shape] = hit;
+    if (shape.length !== want.length || shape.some((d, i) => d !== want[i])) {
+      throw modelError(dir, `${file}: tensor ${name} has shape [${shape}] but the model (from its config) expects [${want}] (config.json: ${fields})`);
+    }
+  };
+  const bert = family === 'bert';
+  const embeddings = bert ? 'embeddings.word_embeddings.weight' : 'embed_tokens.weight';
+  if (!find(embeddings)) throw modelError(dir, `${file} has no ${embeddings}: these are not the weights of a ${bert ? 'BERT' : 'decoder'} model`);
+  expect(embeddings, [config.vocab_size, config.hidden_size], 'vocab_size and hidden_size');
+  const layers = new Set<number>();
+  for (const k of shapes.keys()) {
+    const m = /(?:^|\.)layers?\.(\d+)\./.exec(k);
+    if (m) layers.add(Number(m[1]));
+  }
+  // More layers than the file holds would only be allocated to fail; fewer is the loader's "unexpected tensors".
+  if (config.num_hidden_layers > layers.size) {
+    throw modelError(dir, `config.json: num_hidden_layers is ${config.num_hidden_layers}, but ${file} holds ${layers.size} layer${layers.size === 1 ? '' : 's'}`);
+  }
+  if (bert) {
+    const c = config as BertConfig;
+    expect('embeddings.position_embeddings.weight', [c.max_position_embeddings, c.hidden_size], 'max_position_embeddings and hidden_size');
+    expect('embeddings.token_type_embeddings.weight', [c.type_vocab_size, c.hidden_size], 'type_vocab_size and hidden_size');
+    expect('layer.0.intermediate.dense.weight', [c.intermediate_size, c.hidden_size], 'intermediate_size and hidden_size');
+  } else {
+    expect('layers.0.mlp.gate_proj.weight', [config.intermediate_size, config.hidden_size], 'intermediate_size and hidden_size');
+  }
 }
 
 /** Buffers some checkpoints carry that are not parameters (HF ignores them too). */
@@ -211,9 +317,18 @@ function normalizeKeys(state: Map<string, Tensor>, expected: Set<string>, basePr
 
 // ---- load ------------------------------------------------------------------------------------------------
 
+/**
+ * A clear error when `dir` does not exist or is not a folder: `DIR: no such model folder`. Commands call it first,
+ * before looking up any file in it (tokenizer.json, config.json).
+ */
+export function assertModelFolder(dir: string, what = 'model folder'): void {
+  if (!existsSync(dir)) throw new DisrankerError('DR_ERR_FILE', `${dir}: no such ${what}`);
+  if (!statSync(dir).isDirectory()) throw new DisrankerError('DR_ERR_FILE', `${dir}: is a file, not a ${what}`);
+}
+
 /** Loads a Hugging Face model folder (see the file comment). Parameters are kept (outside tidy scopes). */
 export function loadHfModel(dir: string, opts: LoadHfOptions = {}): LoadedHfModel {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DisrankerError('DR_ERR_FILE', `${dir}: no such model folder`);
+  assertModelFolder(dir);
   const configPath = join(dir, CONFIG_FILE);
   if (!existsSync(configPath)) {
     if (existsSync(join(dir, ADAPTER_CONFIG_FILE))) {
@@ -227,12 +342,11 @@ export function loadHfModel(dir: string, opts: LoadHfOptions = {}): LoadedHfMode
     }
     throw modelError(dir, 'no config.json: not a Hugging Face model folder');
   }
-  const raw = readJson(configPath, dir);
-  const { arch, all } = architectureOf(raw, dir);
-  const config = configFromHf(raw, arch, dir);
+  const { raw, arch, all, config } = readHfConfig(dir);
   if (opts.pooling && 'pooling' in config) config.pooling = opts.pooling;
   const family = ARCHITECTURES[arch].family;
   const src = weightSource(dir, opts.variant);
+  checkConfigAgainstWeights(config, family, weightShapes(dir, src), dir, src.file);
 
   let model: HfModel;
   let optionalHeads: string[] = [];

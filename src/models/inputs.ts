@@ -11,8 +11,24 @@ import {
   type QueryDocument,
   type TextTokenizer,
 } from '../text/index.js';
+import { DisrankerError } from '../util/errors.js';
 import type { BertInputs } from './bert.js';
 import type { DecoderInputs } from './llama.js';
+
+/**
+ * Throw a DR_ERR_MODEL error naming the tokenizer when its ids do not fit the model's embedding (vocab_size), instead
+ * of torch's `index out of range in self` on the first batch. `model` names the model (its folder) in the message.
+ */
+export function checkTokenizerFits(tok: TextTokenizer, vocabSize: number, model = 'the model'): void {
+  const max = tok.maxTokenId;
+  if (max >= vocabSize) {
+    throw new DisrankerError(
+      'DR_ERR_MODEL',
+      `${tok.name}: the tokenizer has token ids up to ${max}, but ${model} has vocab_size ${vocabSize} (config.json): ` +
+        'use the tokenizer the model was trained with',
+    );
+  }
+}
 
 export interface BatchTensors {
   inputIds: Tensor; // [B, T] int64

@@ -141,7 +141,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
     : { ...CPT_DEFAULTS.model, ...opts.model };
   const runConfig0 = { train: resultConfig(config), data: { path: opts.data, ...corpus }, tokenizer: tokIdentity, model: modelIdentity, lora_r: loraR, batch_size: batchSize, max_length: maxLength };
   // the run folder is claimed before anything is written into it (the tokenizer trained here goes there too)
-  const early = beginRun<CptStageResult>(opts.out, 'cpt', runConfig0, { force: opts.force });
+  const early = beginRun<CptStageResult>(opts.out, 'cpt', runConfig0, { force: opts.force, inputs: [opts.data, ...(givenTok ? [givenTok] : []), ...(opts.init ? [opts.init] : [])] });
   if (early.done && existsSync(join(early.done.modelDir, 'config.json'))) {
     reporter.info(`CPT already done with these settings: ${early.done.modelDir}`);
     return { ...early.done, cached: true };

@@ -16,6 +16,7 @@ import { loadHfModel } from '../models/hf.js';
 import { LlamaForCausalLM } from '../models/llama.js';
 import { loadTokenizer } from '../text/index.js';
 import type { TrainConfig } from '../train/trainer.js';
+import { assertSafeOutput, markRunFolder } from '../util/fs.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { cptStage, type CptStageResult } from './cpt.js';
 import { CPT_DEFAULTS, DEMO_DEFAULTS } from './defaults.js';
@@ -52,6 +53,9 @@ export interface DemoResult {
 
 export async function runDemo(opts: DemoOptions, reporter: Reporter = silentReporter): Promise<DemoResult> {
   const preset = opts.preset ?? DEMO_DEFAULTS.preset;
+  // the job's folder: a new one, or one this job made (it resumes there); never a folder disranker did not make
+  assertSafeOutput(opts.out, { force: true });
+  markRunFolder(opts.out, { job: 'demo' });
   const dataDir = join(opts.out, 'data');
   const world = await worldStage({ out: dataDir, preset, seed: opts.seed }, reporter);
   const tokenizer = await bpeTokenizerStage({ data: dataDir, out: join(opts.out, 'tokenizer') }, reporter);

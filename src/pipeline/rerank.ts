@@ -9,7 +9,7 @@ import { LlamaForCausalLM } from '../models/llama.js';
 import { scorePairs } from '../models/score.js';
 import { loadTokenizer, type QueryDocument } from '../text/index.js';
 import { DisrankerError } from '../util/errors.js';
-import { writeFileAtomicSync } from '../util/fs.js';
+import { assertSafeOutput, writeFileAtomicSync } from '../util/fs.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { RERANK_DEFAULTS } from './defaults.js';
 
@@ -38,6 +38,7 @@ export interface RerankResult {
 
 export async function rerankStage(opts: RerankOptions, reporter: Reporter = silentReporter): Promise<RerankResult> {
   const split = opts.split ?? RERANK_DEFAULTS.split;
+  assertSafeOutput(opts.out, { kind: 'file', inputs: [opts.data, opts.model] });
   const ds = await openDataset(opts.data);
   const candidates = await ds.loadCandidates();
   let qids: string[];

@@ -5,10 +5,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DisrankerError } from '../util/errors.js';
-import { writeFileAtomicSync } from '../util/fs.js';
+import { assertSafeOutput, STAGE_MARKER, writeFileAtomicSync } from '../util/fs.js';
 import { configDifferences } from '../train/checkpoint.js';
 
-export const RUN_MARKER = 'run.json';
+export const RUN_MARKER = STAGE_MARKER;
 export const RUN_FORMAT = 'disranker.run';
 
 export interface RunMarker<R = unknown> {
@@ -36,7 +36,10 @@ export function readRunMarker<R>(dir: string): RunMarker<R> | null {
  * Opens `dir` for `stage` with `config`. Returns the finished result when the same configuration already ran
  * to the end; otherwise marks the folder as this stage's unfinished run (an unfinished run resumes).
  */
-export function beginRun<R>(dir: string, stage: string, config: Record<string, unknown>, opts: { force?: boolean } = {}): { done: R | null } {
+export function beginRun<R>(dir: string, stage: string, config: Record<string, unknown>, opts: { force?: boolean; inputs?: string[] } = {}): { done: R | null } {
+  // never the working directory, home, /, an input or a folder above one; an existing non-empty folder only if
+  // disranker made it
+  assertSafeOutput(dir, { force: true, inputs: opts.inputs });
   if (existsSync(dir)) {
     if (!isFolder(dir)) throw new DisrankerError('DR_ERR_USAGE', `${dir} exists and is a file, not a folder; choose another --out`);
     const marker = readRunMarker<R>(dir);

@@ -149,7 +149,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     sft: { loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR },
   };
   const runConfig = { train: resultConfig(config), ...identity };
-  const { done } = beginRun<SftStageResult>(opts.out, 'sft', runConfig, { force: opts.force });
+  const { done } = beginRun<SftStageResult>(opts.out, 'sft', runConfig, { force: opts.force, inputs: [opts.data, tokDir, ...(opts.init ? [opts.init] : [])] });
   if (done && existsSync(join(done.modelDir, 'config.json'))) {
     reporter.info(`ranking SFT already done with these settings: ${done.modelDir}`);
     return { ...done, cached: true };

@@ -8,7 +8,7 @@
 // (chunk c goes to shard c mod count); `mergeScoreShards` joins the shard files in the query-list order, byte for
 // byte the file an unsharded run writes, since every chunk is scored with the same batches either way.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset, type Dataset } from '../data/dataset.js';
 import { judgedSplits } from '../data/sets/split.js';
@@ -19,7 +19,7 @@ import { scorePairs } from '../models/score.js';
 import { loadTokenizer, type QueryDocument } from '../text/index.js';
 import { canonicalJson } from '../train/checkpoint.js';
 import { DisrankerError } from '../util/errors.js';
-import { writeFileAtomicSync } from '../util/fs.js';
+import { assertSafeOutput, markRunFolder, writeFileAtomicSync } from '../util/fs.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { TEACHER_SCORE_DEFAULTS } from './defaults.js';
 
@@ -105,7 +105,8 @@ export async function teacherScoreStage(opts: TeacherScoreOptions, reporter: Rep
     max_length: opts.maxLength ?? TEACHER_SCORE_DEFAULTS.maxLength,
     bf16: Boolean(opts.bf16),
   };
-  mkdirSync(opts.out, { recursive: true });
+  assertSafeOutput(opts.out, { force: true, inputs: [opts.data, opts.model] });
+  markRunFolder(opts.out, { job: 'teacher score' });
   const file = scoresFile(opts.out, shard);
   const doneFile = `${file}.done.json`;
   let done: DoneIndex = { format: 'disranker.scores', config, chunks: 0, bytes: 0, pairs: 0, chunkPairs: [], chunksTotal: mine.length };

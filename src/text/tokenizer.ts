@@ -99,6 +99,7 @@ export class TextTokenizer {
     const json = structuredClone(src.tokenizer);
     if (!json || typeof json !== 'object' || !json.model) throw new InputError(this.name, undefined, 'model', 'missing');
     json.added_tokens ??= [];
+    checkTokenIds(json, this.name);
     // transformers' BertTokenizerFast rebuilds the normalizer from do_lower_case / strip_accents / tokenize_chinese_chars.
     if (json.normalizer?.type === 'BertNormalizer') {
       const c = this.config;
@@ -119,10 +120,18 @@ export class TextTokenizer {
     this.specialIds = new Set(json.added_tokens.filter((t) => t.special).map((t) => t.id));
     for (const s of Object.values(this.special)) if (s) this.specialIds.add(s.id);
     [this.single, this.pair] = this.templates();
+    probe(this.hf, this.name);
   }
 
   get vocabSize(): number {
     return this.hf.get_vocab(true).size;
+  }
+
+  /** The largest token id (added tokens included); a model needs vocab_size > this. -1 for an empty vocabulary. */
+  get maxTokenId(): number {
+    let max = -1;
+    for (const id of this.hf.get_vocab(true).values()) if (id > max) max = id;
+    return max;
   }
 
   tokenToId(token: string): number | undefined {
@@ -248,20 +257,37 @@ export class TextTokenizer {
     };
     const pp = pick(this.json.post_processor);
     const field = 'post_processor';
+    // Every id the template inserts must be a token of the vocabulary.
+    const tokenIds = (ids: unknown, where: string): number[] => {
+      if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && this.hf.id_to_token(id) !== undefined)) {
+        throw new InputError(this.name, undefined, `${field}.${where}`, `expected token ids of the vocabulary, found ${JSON.stringify(ids)}`);
+      }
+      return ids;
+    };
     if (pp?.type === 'TemplateProcessing') {
-      const conv = (pieces: any[]): TemplateItem[] =>
-        (pieces ?? []).map((p: any): TemplateItem => {
-          if (p.Sequence) return { sequence: p.Sequence.id === 'B' ? 'B' : 'A', typeId: p.Sequence.type_id ?? 0 };
-          const name = p.SpecialToken?.id;
+      const typeIdOf = (piece: any, where: string): number => {
+        const t = piece.type_id ?? 0;
+        if (!Number.isInteger(t) || t < 0) throw new InputError(this.name, undefined, `${field}.${where}.type_id`, `expected an integer ≥ 0, found ${JSON.stringify(t)}`);
+        return t;
+      };
+      const conv = (pieces: unknown, which: string): TemplateItem[] => {
+        if (pieces === undefined || pieces === null) return [];
+        if (!Array.isArray(pieces)) throw new InputError(this.name, undefined, `${field}.${which}`, 'expected a list of pieces');
+        return pieces.map((p: any, i: number): TemplateItem => {
+          const where = `${which}[${i}]`;
+          if (p?.Sequence && typeof p.Sequence === 'object') return { sequence: p.Sequence.id === 'B' ? 'B' : 'A', typeId: typeIdOf(p.Sequence, where) };
+          if (!p?.SpecialToken || typeof p.SpecialToken !== 'object') throw new InputError(this.name, undefined, `${field}.${where}`, 'expected {"Sequence": ...} or {"SpecialToken": ...}');
+          const name = p.SpecialToken.id;
           const ids = pp.special_tokens?.[name]?.ids;
           if (!Array.isArray(ids)) throw new InputError(this.name, undefined, field, `special token ${JSON.stringify(name)} has no ids`);
-          return { special: ids, typeId: p.SpecialToken.type_id ?? 0 };
+          return { special: tokenIds(ids, `special_tokens[${JSON.stringify(name)}].ids`), typeId: typeIdOf(p.SpecialToken, where) };
         });
-      single = conv(pp.single);
-      pair = conv(pp.pair);
+      };
+      single = conv(pp.single, 'single');
+      pair = conv(pp.pair, 'pair');
     } else if (pp?.type === 'BertProcessing' || pp?.type === 'RobertaProcessing') {
-      const cls = [pp.cls[1] as number];
-      const sep = [pp.sep[1] as number];
+      const cls = tokenIds([pp.cls?.[1]], 'cls');
+      const sep = tokenIds([pp.sep?.[1]], 'sep');
       single = [{ special: cls, typeId: 0 }, A, { special: sep, typeId: 0 }];
       pair =
         pp.type === 'BertProcessing'
@@ -300,6 +326,51 @@ export class TextTokenizer {
   /** True when the template puts bos first (RankLLaMA / LLaMA / Mistral), false for GPT-2, Qwen2, BERT. */
   get addsBos(): boolean {
     return this.startsWith(this.single, this.special.bos?.id);
+  }
+}
+
+/** Text with words, punctuation, digits, accents, CJK and an emoji: what any tokenizer must get through. */
+const PROBE_TEXT = 'Hello, World! what is a cat? 42 café Straße 中文 🙂';
+
+/**
+ * Encode and decode a probe text once: the library builds some components lazily, so a malformed normalizer,
+ * pre-tokenizer, model or decoder would otherwise fail (with a TypeError) on the first real text.
+ */
+function probe(hf: HfTokenizer, file: string): void {
+  try {
+    const { ids } = hf.encode(PROBE_TEXT, { add_special_tokens: false });
+    if (ids.length === 0 || ids.some((id: number) => !Number.isInteger(id))) throw new Error(`"${PROBE_TEXT}" encodes to ids that are not in the vocabulary (is model.unk_token one of its tokens?)`);
+    if (typeof hf.decode(ids, { skip_special_tokens: false }) !== 'string') throw new Error('decoding does not give text');
+  } catch (err) {
+    throw new InputError(file, undefined, undefined, `the tokenizer does not work: ${(err as Error).message}`);
+  }
+}
+
+/** Holes allowed between token ids: real vocabularies are dense, or nearly (reserved ranges). */
+const MAX_ID_HOLES = 65_536;
+
+/**
+ * Token ids of the vocabulary (object form: WordPiece, BPE, WordLevel) and of added_tokens must be integers in
+ * 0 … entries + MAX_ID_HOLES (and an added token's content a non-empty string): the library stores tokens in an array indexed by id, so an id like 2^31 would make
+ * every vocabulary walk take minutes, and a fractional one would be silently unreachable.
+ */
+function checkTokenIds(json: TokenizerJson, file: string): void {
+  const vocab = json.model?.vocab;
+  const entries: [string, unknown, string][] = [];
+  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab)) {
+    for (const [token, id] of Object.entries(vocab)) entries.push([`model.vocab[${JSON.stringify(token)}]`, id, token]);
+  }
+  if (!Array.isArray(json.added_tokens)) throw new InputError(file, undefined, 'added_tokens', 'expected an array');
+  json.added_tokens.forEach((t, i) => {
+    const content = (t as { content?: unknown } | null)?.content;
+    if (typeof content !== 'string' || content === '') throw new InputError(file, undefined, `added_tokens[${i}].content`, `expected a non-empty string, found ${JSON.stringify(content)}`);
+    entries.push([`added_tokens[${i}].id`, (t as { id?: unknown }).id, content]);
+  });
+  const max = entries.length + MAX_ID_HOLES;
+  for (const [field, id] of entries) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > max) {
+      throw new InputError(file, undefined, field, `expected a token id (an integer between 0 and ${max}), found ${JSON.stringify(id)}`);
+    }
   }
 }
 

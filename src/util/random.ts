@@ -1,6 +1,17 @@
 // The one seeded PRNG of the project: mulberry32 (a 32-bit stream), splitmix32 seeding for independent named
 // streams, and the sampling helpers the data, models and text code need. Same seed, same sequence, on every
 // platform: everything here is 32-bit integer arithmetic.
+import { DisrankerError } from './errors.js';
+
+/** Seeds are 32-bit: 0 … 2^32 − 1. */
+export const MAX_SEED = 0xffff_ffff;
+
+/** Throw unless `seed` is an integer in 0 … MAX_SEED (outside it, seeds would alias: `seed >>> 0`). */
+export function checkSeed(what: string, seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new DisrankerError('DR_ERR_USAGE', `${what}: a seed must be an integer between 0 and ${MAX_SEED}, got ${seed}`);
+  }
+}
 
 /** splitmix32: a good 32-bit hash of a 32-bit state; used to derive independent seeds. */
 export function splitmix32(x: number): number {
@@ -24,12 +35,15 @@ export function hashString(s: string): number {
 export class Random {
   private state: number;
 
+  /** `seed`: an integer in 0 … 2^32 − 1 (anything else is an error rather than an alias of a smaller seed). */
   constructor(seed: number) {
+    checkSeed('seed', seed);
     this.state = splitmix32(seed >>> 0);
   }
 
   /** A stream whose state is `seed` itself (no splitmix seeding): the plain mulberry32 sequence of that seed. */
   static raw(seed: number): Random {
+    checkSeed('seed', seed);
     const r = new Random(0);
     r.state = seed | 0;
     return r;

@@ -148,11 +148,11 @@ test('readLines: gzip by suffix, CRLF and BOM stripped, exact line numbers', asy
   ]);
 });
 
-test('an existing output folder is kept unless --force', async () => {
+test('an existing output data set is kept unless --force', async () => {
   const root = tmp();
   const dir = msmarcoDir(root, '10\ta\n');
   const out = join(root, 'out');
-  mkdirSync(out);
+  await importMsmarco(dir, { out });
   writeFileSync(join(out, 'keep.txt'), 'x');
   await assert.rejects(() => importMsmarco(dir, { out }), /exists and is not empty; pass --force/);
   await importMsmarco(dir, { out, force: true });

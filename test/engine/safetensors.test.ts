@@ -112,3 +112,33 @@ test('a corrupt or truncated safetensors file gives a clear error naming the fil
   }
   assert.throws(() => loadSafetensors(join(dir, 'missing.safetensors')), /missing\.safetensors: cannot open \(ENOENT\)/);
 });
+
+/** A safetensors file from a header object and `dataBytes` zero bytes of data. */
+function safetensorsBytes(header: Record<string, unknown>, dataBytes: number): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([len, json, Buffer.alloc(dataBytes)]);
+}
+
+test('overlapping data_offsets, a bad __metadata__ and absurd shapes are refused (they would load as garbage)', () => {
+  const dir = tmp();
+  const cases: [string, Record<string, unknown>, number, RegExp | null][] = [
+    [
+      'overlap',
+      { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
+      12,
+      /tensors 'a' and 'b' overlap \(data_offsets \[0, 8\] and \[4, 12\]\)/,
+    ],
+    ['same', { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'I32', shape: [2], data_offsets: [0, 8] } }, 8, /tensors '(a|b)' and '(a|b)' overlap/],
+    ['contiguous', { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] }, e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] } }, 16, null],
+    ['metadata', { __metadata__: { format: 5 }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 4, /__metadata__ is not an object of strings/],
+    ['huge', { a: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] } }, 4, /shape \[1099511627776,1099511627776\] is implausibly large/],
+  ];
+  for (const [name, header, n, re] of cases) {
+    const f = join(dir, `${name}.safetensors`);
+    writeFileSync(f, safetensorsBytes(header, n));
+    if (re === null) assert.equal(readSafetensorsHeader(f).tensors.size, 3, name);
+    else assert.throws(() => readSafetensorsHeader(f), (e: Error) => e.message.startsWith(`${f}: not a valid safetensors file: `) && re.test(e.message), name);
+  }
+});

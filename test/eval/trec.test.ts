@@ -57,7 +57,7 @@ test('parseRun reads scores and errors on malformed lines with file:line', () =>
   throwsInput(() => parseRun('\n  \n', 'r.run'), /^r\.run: the run is empty/);
 });
 
-test('readQrels/readRun read gzip transparently and reject invalid UTF-8 naming the file', async () => {
+test('readQrels/readRun read gzip transparently and reject invalid UTF-8 naming the file and line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'disranker-trec-'));
   try {
     const qz = join(dir, 'q.txt.gz');
@@ -68,7 +68,7 @@ test('readQrels/readRun read gzip transparently and reject invalid UTF-8 naming 
     assert.equal((await readRun(rz)).get('7')?.get('a'), 0.5);
     const bad = join(dir, 'bad.run');
     writeFileSync(bad, Buffer.from([0x37, 0x20, 0xff, 0xfe, 0x0a]));
-    await assert.rejects(readRun(bad), (err: Error) => err instanceof InputError && err.message === `${bad}: not valid UTF-8 text`);
+    await assert.rejects(readRun(bad), (err: Error) => err instanceof InputError && err.message === `${bad}:1: invalid UTF-8 (bad byte 0xff at byte 3 of the line)`);
     await assert.rejects(readRun(join(dir, 'absent.run')), /absent\.run: cannot read/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

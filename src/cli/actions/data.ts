@@ -1,6 +1,6 @@
 // The work behind `disranker data ...` (src/cli/commands/data.ts registers the options and lazily imports this).
 import { DisrankerError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { assertSafeOutput, writeFileAtomic } from '../../util/fs.js';
 import { Bm25Index, documentText } from '../../data/bm25.js';
 import { openDataset, type Dataset } from '../../data/dataset.js';
 import type { ImportOptions, ImportResult } from '../../data/import/common.js';
@@ -96,6 +96,7 @@ export async function bm25Run(ds: Dataset, opts: { k: number; retrieve?: boolean
 }
 
 export async function bm25Command(dir: string, opts: { out: string; k: number; retrieve?: boolean; k1: number; b: number; tag: string }): Promise<void> {
+  assertSafeOutput(opts.out, { kind: 'file', inputs: [dir] });
   const ds = await openDataset(dir);
   const run = await bm25Run(ds, opts);
   await writeFileAtomic(opts.out, formatRun(run, opts.tag));
@@ -104,6 +105,7 @@ export async function bm25Command(dir: string, opts: { out: string; k: number; r
 
 /** Export a data set's candidate lists as a TREC run, or its (hidden) qrels as TREC qrels. */
 export async function exportCommand(dir: string, opts: { what: string; out: string; tag: string }): Promise<void> {
+  assertSafeOutput(opts.out, { kind: 'file', inputs: [dir] });
   const ds = await openDataset(dir);
   let text: string;
   if (opts.what === 'candidates') {
@@ -152,6 +154,7 @@ export interface BuildOptions {
 }
 
 export async function buildCommand(kind: 'cpt' | 'groups' | 'distill', dir: string, opts: BuildOptions): Promise<void> {
+  assertSafeOutput(opts.out, { kind: 'file', inputs: [dir] });
   const b = await import('../../data/sets/training-sets.js');
   const ds = await openDataset(dir);
   const qids = await splitQids(ds, opts.split);

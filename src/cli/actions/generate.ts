@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DisrankerError } from '../../util/errors.js';
 import { loadTokenizer } from '../../text/index.js';
 import { generateForQueries } from '../../models/generate.js';
-import { loadHfModel } from '../../models/hf.js';
+import { assertModelFolder, loadHfModel } from '../../models/hf.js';
 import { LlamaForCausalLM } from '../../models/llama.js';
 
 export interface GenerateCommandOptions {
@@ -18,6 +18,8 @@ export interface GenerateCommandOptions {
 }
 
 export async function runGenerate(modelDir: string, opts: GenerateCommandOptions): Promise<void> {
+  assertModelFolder(modelDir);
+  if (opts.tokenizer) assertModelFolder(opts.tokenizer, 'tokenizer folder');
   const tokDir = opts.tokenizer ?? modelDir;
   if (!existsSync(join(tokDir, 'tokenizer.json'))) {
     throw new DisrankerError('DR_ERR_FILE', `${join(tokDir, 'tokenizer.json')}: missing; pass the tokenizer folder with --tokenizer`);

@@ -1,6 +1,6 @@
 // `disranker generate MODEL --query Q ...`: what a decoder learnt in CPT — the query in, a result title out.
 import type { Command } from 'commander';
-import { GENERATE_DEFAULTS } from '../../models/generate.js';
+import { GENERATE_DEFAULTS, MAX_NEW_TOKENS } from '../../models/generate.js';
 import { addOptions, int, positive } from '../options.js';
 
 export function registerGenerate(program: Command): void {
@@ -10,7 +10,7 @@ export function registerGenerate(program: Command): void {
     .argument('<model>', 'Hugging Face model folder (config.json + safetensors)')
     .requiredOption('-q, --query <text...>', 'one or more queries')
     .option('--tokenizer <dir>', 'tokenizer folder (default: the model folder)')
-    .option('--max-new-tokens <n>', 'tokens to generate at most', (raw: string) => int(1, 4096)('--max-new-tokens', raw), GENERATE_DEFAULTS.maxNewTokens)
+    .option('--max-new-tokens <n>', 'tokens to generate at most', (raw: string) => int(1, MAX_NEW_TOKENS)('--max-new-tokens', raw), GENERATE_DEFAULTS.maxNewTokens)
     .option('--top-k <k>', 'sample from the k most likely tokens (1 = greedy)', (raw: string) => int(1)('--top-k', raw), GENERATE_DEFAULTS.topK)
     .option('--temperature <t>', 'divides the logits before sampling', (raw: string) => positive('--temperature', raw), GENERATE_DEFAULTS.temperature);
   addOptions(cmd, ['seed', GENERATE_DEFAULTS.seed, { help: 'seed of the sampler (0 … 2^32−1)' }], ['json']);

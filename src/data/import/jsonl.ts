@@ -22,7 +22,7 @@ export async function importJsonl(dir: string, opts: ImportOptions): Promise<Imp
   const docsPath = maybe(dir, 'documents.jsonl');
   const queriesPath = maybe(dir, 'queries.jsonl');
   if (!docsPath || !queriesPath) throw new DisrankerError('DR_ERR_FILE', `${dir}: a JSONL folder needs documents.jsonl and queries.jsonl (plain or .gz)`);
-  const meta = await DatasetWriter.write(opts.out, opts, async (w) => {
+  const meta = await DatasetWriter.write(opts.out, { force: opts.force, inputs: [dir] }, async (w) => {
     const docs = new DocumentSink(w.file(LAYOUT.documents));
     for await (const { record, lineNo } of readJsonl(docsPath, DocumentSchema, { bad })) {
       try {
@@ -68,6 +68,7 @@ export async function importJsonl(dir: string, opts: ImportOptions): Promise<Imp
     }
     if (qrels) await w.writeQrels(LAYOUT.qrels, qrels);
     let nLists = 0;
+    let nCandidates = 0;
     const candPath = maybe(dir, 'candidates.jsonl');
     if (candPath) {
       const seen = new Set<string>();
@@ -75,9 +76,19 @@ export async function importJsonl(dir: string, opts: ImportOptions): Promise<Imp
       for await (const { record, lineNo } of readJsonl(candPath, CandidateListSchema, { bad })) {
         try {
           if (seen.has(record.qid)) throw new InputError(candPath, lineNo, 'qid', `a second candidate list for query "${record.qid}"`);
+          if (!qids.has(record.qid)) throw new InputError(candPath, lineNo, 'qid', `query "${record.qid}" is not in ${queriesPath}`);
           seen.add(record.qid);
-          await cw.write(record);
+          // A hit without its document would be dropped later without a word: an error, or (--skip-bad) counted,
+          // reported and left out.
+          const hits = record.hits.filter((h, j) => {
+            if (docs.has(h.docid)) return true;
+            bad.handle(new InputError(candPath, lineNo, `hits[${j}].docid`, `document "${h.docid}" is not in ${docsPath}`));
+            return false;
+          });
+          if (hits.length === 0) continue;
+          await cw.write(hits.length === record.hits.length ? record : { ...record, hits });
           nLists++;
+          nCandidates += hits.length;
         } catch (err) {
           bad.handle(err);
         }
@@ -103,7 +114,7 @@ export async function importJsonl(dir: string, opts: ImportOptions): Promise<Imp
       name: 'jsonl',
       labels,
       provenance: { importer: 'jsonl', input: dir, skippedBadLines: bad.count },
-      counts: { queries: qids.size, documents: docs.size, judgments: qrels ? countJudgments(qrels) : 0, candidateLists: nLists, impressions: nImp },
+      counts: { queries: qids.size, documents: docs.size, judgments: qrels ? countJudgments(qrels) : 0, candidateLists: nLists, candidates: nCandidates, impressions: nImp },
     };
   });
   return { meta, bad };

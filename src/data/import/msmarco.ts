@@ -23,7 +23,7 @@ export async function importMsmarco(dir: string, opts: ImportOptions): Promise<I
   if (!collection || !queriesPath) throw new DisrankerError('DR_ERR_FILE', `${dir}: an MS MARCO folder needs collection.tsv and queries.tsv (plain or .gz)`);
   const qrelsPath = maybe(dir, ['qrels.txt', 'qrels.tsv']);
   const runPath = maybe(dir, ['run.tsv']);
-  const meta = await DatasetWriter.write(opts.out, opts, async (w) => {
+  const meta = await DatasetWriter.write(opts.out, { force: opts.force, inputs: [dir] }, async (w) => {
     const docs = new DocumentSink(w.file(LAYOUT.documents));
     for await (const { f, lineNo } of readTsv(collection, ['pid', 'passage'], bad)) {
       try {

@@ -3,7 +3,7 @@
 // MS MARCO passages have no title: documents get `title: ""` and the passage as `summary` (docs/formats.md).
 import { z } from 'zod';
 import { DisrankerError, InputError } from '../../util/errors.js';
-import { BadLines, fieldPath } from '../io.js';
+import { BadLines, fieldPath, issueText } from '../io.js';
 import { DatasetWriter, DocumentSink, LAYOUT } from '../dataset.js';
 import { Id, LABELS_TREC, type CandidateList, type Query } from '../schema.js';
 import { readTextFile, type Qrels } from '../trec.js';
@@ -48,7 +48,7 @@ export async function readRankllmJson(path: string, bad: BadLines): Promise<Rank
           const r = RankllmHit.safeParse(h);
           if (!r.success) {
             const issue = r.error.issues[0];
-            const what = /received undefined/.test(issue.message) ? 'missing' : issue.message;
+            const what = issueText(issue, h);
             throw new InputError(path, undefined, `[${i}].hits[${j}]${fieldPath(issue.path) === 'record' ? '' : '.' + fieldPath(issue.path)}`, what);
           }
           if (hits.length > 0 && r.data.qid !== hits[0].qid) {
@@ -93,7 +93,7 @@ export async function writeRankllmEntries(w: DatasetWriter, entries: RankllmEntr
 export async function importRankllmJson(input: string, opts: ImportOptions & { qrels?: string }): Promise<ImportResult> {
   const bad = new BadLines(!!opts.skipBad);
   const labels = opts.labels ?? LABELS_TREC;
-  const meta = await DatasetWriter.write(opts.out, opts, async (w) => {
+  const meta = await DatasetWriter.write(opts.out, { force: opts.force, inputs: [input, ...(opts.qrels ? [opts.qrels] : [])] }, async (w) => {
     const entries = await readRankllmJson(input, bad);
     const queries = new Map<string, Query>();
     const accepted: RankllmEntry[] = [];

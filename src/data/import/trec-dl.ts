@@ -39,7 +39,7 @@ export async function importTrecDl(dir: string, opts: ImportOptions): Promise<Im
   const topicsPath = findFile(dir, ['topics.tsv', 'queries.tsv']);
   const qrelsPath = findFile(dir, ['qrels.txt', 'qrels.tsv']);
   const candPath = findFile(dir, ['bm25-top100.json', 'candidates.json']);
-  const meta = await DatasetWriter.write(opts.out, opts, async (w) => {
+  const meta = await DatasetWriter.write(opts.out, { force: opts.force, inputs: [dir] }, async (w) => {
     const queries = await readTopics(topicsPath, bad);
     const qrels = await readQrelsChecked(qrelsPath, labels, bad);
     requireNonEmpty(countJudgments(qrels), qrelsPath, 'judgments');

@@ -18,7 +18,7 @@ export function wikipediaUrl(title: string): string {
 export async function importWikiqa(input: string, opts: ImportOptions): Promise<ImportResult> {
   const bad = new BadLines(!!opts.skipBad);
   const labels = LABELS_BINARY;
-  const meta = await DatasetWriter.write(opts.out, opts, async (w) => {
+  const meta = await DatasetWriter.write(opts.out, { force: opts.force, inputs: [input] }, async (w) => {
     const docs = new DocumentSink(w.file(LAYOUT.documents));
     const queries = new Map<string, Query>();
     const lists = new Map<string, CandidateList>();

@@ -9,7 +9,7 @@
 import { Bm25Index, documentText } from '../bm25.js';
 import { DatasetWriter, LAYOUT } from '../dataset.js';
 import { LABELS_SYNTH, type Meta } from '../schema.js';
-import { Random, ZipfSampler } from '../../util/random.js';
+import { checkSeed, Random, ZipfSampler } from '../../util/random.js';
 import type { Qrels } from '../trec.js';
 import { PRESETS, buildWorld, grade, utility, type Preset, type World } from './world.js';
 
@@ -99,6 +99,7 @@ export function productionCandidates(world: World, bm25: Bm25Index, rng: Random)
 export async function generateSynthetic(opts: SynthOptions): Promise<Meta> {
   const base = PRESETS[opts.preset];
   if (!base) throw new Error(`unknown preset "${opts.preset}" (choose ${Object.keys(PRESETS).join(', ')})`);
+  checkSeed('--seed', opts.seed);
   const preset: Preset = { ...base, ...opts.overrides };
   const world = buildWorld(preset, opts.seed);
   const rng = new Random(opts.seed).fork('logs');
