@@ -11,3 +11,4 @@ export { trainWordPiece, trainByteLevelBpe, saveTrainedTokenizer } from './train
 export type { BpeTrainOptions, TrainedTokenizer, WordPieceTrainOptions } from './train.js';
 export { ReferenceEncoder } from './reference.js';
 export type { TokenizerJson } from './tokenizer-json.js';
+export { maskTokens, MLM_DEFAULTS, type MlmOptions } from './mlm.js';

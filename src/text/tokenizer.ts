@@ -180,6 +180,11 @@ export class TextTokenizer {
     return n;
   }
 
+  /** The ids of every special token (added tokens marked special, and the resolved roles). */
+  specialTokenIds(): ReadonlySet<number> {
+    return this.specialIds;
+  }
+
   isSpecialId(id: number): boolean {
     return this.specialIds.has(id);
   }
