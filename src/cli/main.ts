@@ -9,6 +9,7 @@ import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerRerank } from './commands/rerank.js';
 import { registerTeacher } from './commands/teacher.js';
+import { registerStudent } from './commands/student.js';
 
 const program = new Command('disranker')
   .description("Distil an LLM's web-search ranking skill into a BERT cross-encoder.")
@@ -22,6 +23,7 @@ registerEval(program);
 registerGenerate(program);
 registerTeacher(program);
 registerRerank(program);
+registerStudent(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,7 @@
 // Input: [CLS] query [SEP] title + summary [SEP]; output: one relevance score per pair (logits[:, 0]).
 //
 // Shapes: B batch, T tokens, H hidden, nh heads, hs = H / nh head size.
-import { arange, zerosLike, Embedding, LayerNorm, Linear, Module, type Tensor, type DType } from '../engine/index.js';
+import { arange, crossEntropy, linear, zeros, zerosLike, Embedding, LayerNorm, Linear, Module, type Tensor, type DType } from '../engine/index.js';
 
 /** Fields and defaults of HF's BertConfig (bert-base-uncased sizes); names are the config.json keys. */
 export interface BertConfig {
@@ -247,5 +247,43 @@ export class BertForSequenceClassification extends Module {
   /** One relevance score per row: logits[:, 0] (B). */
   score(inputs: BertInputs): Tensor {
     return this.forward(inputs).select(1, 0);
+  }
+}
+
+/**
+ * BERT's masked-LM head, as HF's BertLMPredictionHead: dense → activation → LayerNorm → decoder tied to the word
+ * embeddings, plus a bias (V). Names are HF's under `cls.predictions.` (`transform.dense`, `transform.LayerNorm`,
+ * `bias`). The student's pre-training (src/pipeline/student.ts) trains it beside a cross-encoder's encoder.
+ */
+export class BertLMPredictionHead extends Module {
+  transform: BertPredictionTransform;
+  bias: Tensor;
+  constructor(readonly config: BertConfig) {
+    super();
+    this.transform = this.child('transform', new BertPredictionTransform(config));
+    this.bias = this.param('bias', zeros([config.vocab_size]));
+  }
+  /** hidden (B, T, H) → logits (B, T, V), the decoder weight being the word embeddings (V, H). */
+  forward(hidden: Tensor, wordEmbeddings: Tensor): Tensor {
+    return linear(this.transform.forward(hidden), wordEmbeddings, this.bias);
+  }
+  /** Mean cross-entropy over the positions whose label is not -100. labels (B, T) int64. */
+  loss(hidden: Tensor, wordEmbeddings: Tensor, labels: Tensor): Tensor {
+    const logits = this.forward(hidden, wordEmbeddings); // (B, T, V)
+    const [B, T, V] = logits.shape;
+    return crossEntropy(logits.reshape(B * T, V).to('float32'), labels.reshape(B * T), { ignoreIndex: -100 });
+  }
+}
+
+class BertPredictionTransform extends Module {
+  dense: Linear;
+  LayerNorm: LayerNorm;
+  constructor(private c: BertConfig) {
+    super();
+    this.dense = this.child('dense', new Linear(c.hidden_size, c.hidden_size, { std: c.initializer_range }));
+    this.LayerNorm = this.child('LayerNorm', new LayerNorm(c.hidden_size, c.layer_norm_eps));
+  }
+  forward(h: Tensor): Tensor {
+    return this.LayerNorm.forward(activation(this.dense.forward(h), this.c.hidden_act));
   }
 }

@@ -87,3 +87,49 @@ export const TEACHER_SCORE_DEFAULTS = {
   /** queries per chunk: the unit of progress, resume and sharding */
   chunkQueries: 16,
 };
+
+/** Size presets of the BERT student made here (`student pretrain --size`); docs/student.md has their cost. */
+export const STUDENT_SIZES = {
+  'l2-h128': { num_hidden_layers: 2, hidden_size: 128, num_attention_heads: 2, intermediate_size: 512 },
+  'l4-h256': { num_hidden_layers: 4, hidden_size: 256, num_attention_heads: 4, intermediate_size: 1024 },
+  /** 6 layers like the paper's student (MiniLM-L6's width) */
+  'l6-h384': { num_hidden_layers: 6, hidden_size: 384, num_attention_heads: 6, intermediate_size: 1536 },
+  /** BERT-base */
+  'l12-h768': { num_hidden_layers: 12, hidden_size: 768, num_attention_heads: 12, intermediate_size: 3072 },
+} as const;
+export type StudentSize = keyof typeof STUDENT_SIZES;
+
+/** Masked-LM pre-training of the student (src/pipeline/student.ts). */
+export const STUDENT_PRETRAIN_DEFAULTS = {
+  size: 'l2-h128' as StudentSize,
+  vocabSize: 8000,
+  steps: 1000,
+  batchSize: 32,
+  lr: 5e-4,
+  maxLength: 128,
+};
+
+/** The student trained on human labels only (the paper's baseline) and by distillation. */
+export const STUDENT_TRAIN_DEFAULTS = {
+  steps: 1000,
+  lr: 1e-4,
+  /** labels: the rank loss over groups, as the teacher's SFT */
+  loss: 'hinge' as 'hinge' | 'ranknet' | 'listwise',
+  groupsPerStep: 4,
+  groupSize: 8,
+  maxLength: 128,
+  evalEvery: 100,
+};
+
+/** Distillation of the teacher's scores into the student (src/pipeline/distill.ts). */
+export const DISTILL_DEFAULTS = {
+  /** the paper's hybrid: α · point-wise MSE + β · Margin-MSE */
+  loss: 'hybrid' as 'pointwise' | 'margin' | 'hybrid',
+  alpha: 1,
+  beta: 1,
+  /** teacher-score normalisation before the loss */
+  normalize: 'query-z' as 'none' | 'query-z' | 'affine',
+  queriesPerStep: 4,
+  /** candidates per query per step (a random subset of the scored list) */
+  candidatesPerQuery: 8,
+};

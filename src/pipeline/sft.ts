@@ -15,6 +15,7 @@ import type { Run } from '../data/trec.js';
 import { loadSafetensors, manualSeed, tensor, tidy } from '../engine/index.js';
 import { evaluateRun } from '../eval/evaluate.js';
 import { parseMetricList } from '../eval/names.js';
+import type { BertForSequenceClassification } from '../models/bert.js';
 import { loadHfModel, saveHfModel, saveLoraAdapter } from '../models/hf.js';
 import { decoderRankingInputs } from '../models/inputs.js';
 import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
@@ -82,7 +83,7 @@ interface Group {
 
 /** nDCG@10 and PNR of a model reranking the candidates of `qids`. */
 export function rerankQueries(
-  model: LlamaForCausalLM,
+  model: LlamaForCausalLM | BertForSequenceClassification,
   tok: Parameters<typeof scorePairs>[1],
   qids: string[],
   lists: Map<string, { docid: string; item: QueryDocument }[]>,

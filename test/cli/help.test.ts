@@ -34,6 +34,16 @@ const COMMANDS = [
   ['data', 'build', 'cpt'],
   ['data', 'build', 'groups'],
   ['data', 'build', 'distill'],
+  ['teacher'],
+  ['teacher', 'cpt'],
+  ['teacher', 'sft'],
+  ['teacher', 'score'],
+  ['teacher', 'merge-scores'],
+  ['rerank'],
+  ['student'],
+  ['student', 'pretrain'],
+  ['student', 'train'],
+  ['distill'],
 ];
 
 test('npx disranker --help prints no npm warning', () => {

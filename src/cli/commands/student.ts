@@ -1,0 +1,74 @@
+// `disranker student pretrain|train` and `disranker distill`: the BERT student, its masked-LM pre-training, the
+// label-only baseline and distillation of the teacher's scores.
+import type { Command } from 'commander';
+import { DISTILL_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
+import { TRAIN_DEFAULTS } from '../../train/defaults.js';
+import { addOptions, choice, int, nonNegative } from '../options.js';
+
+function trainerOptions(cmd: Command): void {
+  addOptions(
+    cmd,
+    ['gradAccum', TRAIN_DEFAULTS.gradAccum],
+    ['weightDecay', TRAIN_DEFAULTS.weightDecay],
+    ['maxGradNorm', TRAIN_DEFAULTS.maxGradNorm ?? 0],
+    ['bf16'],
+    ['skipNonFinite'],
+    ['checkpointEvery', TRAIN_DEFAULTS.checkpointEvery],
+    ['logEvery', TRAIN_DEFAULTS.logEvery],
+    ['fresh'],
+    ['force', undefined, { help: 'replace a finished run made with other settings (only a disranker run folder)' }],
+    ['quiet'],
+  );
+}
+
+const actions = () => import('../actions/student.js');
+
+export function registerStudent(program: Command): void {
+  const student = program.command('student').description('the BERT cross-encoder student: masked-LM pre-training, and the label-only baseline');
+  const pre = student
+    .command('pretrain')
+    .description('masked-LM pre-training (15%, 80/10/10) of a BERT student made here, on query-candidate pairs, with a WordPiece vocabulary trained on the data set')
+    .requiredOption('--data <dir>', 'data set folder')
+    .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
+    .option('--size <preset>', `student size: ${Object.keys(STUDENT_SIZES).join(' | ')} (l6-h384: 6 layers like the paper's)`, (raw: string) => choice(Object.keys(STUDENT_SIZES) as StudentSize[])('--size', raw), STUDENT_PRETRAIN_DEFAULTS.size)
+    .option('--vocab-size <n>', 'WordPiece vocabulary size', (raw: string) => int(100)('--vocab-size', raw), STUDENT_PRETRAIN_DEFAULTS.vocabSize)
+    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_PRETRAIN_DEFAULTS.maxLength);
+  addOptions(pre, ['seed', 0], ['steps', STUDENT_PRETRAIN_DEFAULTS.steps], ['batchSize', STUDENT_PRETRAIN_DEFAULTS.batchSize], ['lr', STUDENT_PRETRAIN_DEFAULTS.lr]);
+  trainerOptions(pre);
+  pre.action(async (opts) => (await actions()).studentPretrainAction(opts));
+
+  const tr = student
+    .command('train')
+    .description('the paper\'s baseline: the student trained on the human labels of the train split only, with a rank loss')
+    .requiredOption('--labels', 'train on the judged train split\'s labels (the only mode)')
+    .requiredOption('--data <dir>', 'data set folder')
+    .requiredOption('--init <dir>', 'student folder to start from (student pretrain\'s OUT/model, or any BERT cross-encoder)')
+    .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
+    .option('--loss <name>', 'hinge | ranknet | listwise', (raw: string) => choice(['hinge', 'ranknet', 'listwise'] as const)('--loss', raw), STUDENT_TRAIN_DEFAULTS.loss)
+    .option('--groups-per-step <n>', 'query groups per step', (raw: string) => int(1)('--groups-per-step', raw), STUDENT_TRAIN_DEFAULTS.groupsPerStep)
+    .option('--group-size <n>', 'documents per group (1 positive + hard negatives)', (raw: string) => int(2)('--group-size', raw), STUDENT_TRAIN_DEFAULTS.groupSize)
+    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
+    .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
+  addOptions(tr, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
+  trainerOptions(tr);
+  tr.action(async (opts) => (await actions()).studentLabelsAction(opts));
+
+  const d = program
+    .command('distill')
+    .description('train the student on the teacher\'s scores: α · MSE(s_S, s_T) + β · Margin-MSE (the paper\'s hybrid), or either alone')
+    .requiredOption('--data <dir>', 'data set folder (dev split for keep-best)')
+    .requiredOption('--init <dir>', 'student folder to start from')
+    .requiredOption('--scores <file>', 'the teacher\'s scores.jsonl (disranker teacher score)')
+    .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
+    .option('--loss <name>', 'hybrid | pointwise | margin', (raw: string) => choice(['hybrid', 'pointwise', 'margin'] as const)('--loss', raw), DISTILL_DEFAULTS.loss)
+    .option('--alpha <x>', 'weight of the point-wise MSE', (raw: string) => nonNegative('--alpha', raw), DISTILL_DEFAULTS.alpha)
+    .option('--beta <x>', 'weight of the Margin-MSE', (raw: string) => nonNegative('--beta', raw), DISTILL_DEFAULTS.beta)
+    .option('--normalize <how>', 'teacher scores: none | query-z (per query) | affine (one global map to mean 0, sd 1)', (raw: string) => choice(['none', 'query-z', 'affine'] as const)('--normalize', raw), DISTILL_DEFAULTS.normalize)
+    .option('--queries-per-step <n>', 'queries per step', (raw: string) => int(1)('--queries-per-step', raw), DISTILL_DEFAULTS.queriesPerStep)
+    .option('--candidates-per-query <n>', 'candidates per query per step (a random subset)', (raw: string) => int(1)('--candidates-per-query', raw), DISTILL_DEFAULTS.candidatesPerQuery)
+    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
+    .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
+  addOptions(d, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
+  trainerOptions(d);
+  d.action(async (opts) => (await actions()).distillAction(opts));
+}

@@ -1,0 +1,312 @@
+// Stage 6: the BERT student (a BertForSequenceClassification cross-encoder, 1 label).
+//   - studentPretrainStage: masked-LM pre-training of a student made here, on `[CLS] query [SEP] title summary
+//     [SEP]` pairs of the click-log queries and their candidates, with a WordPiece vocabulary trained on the data
+//     set and BERT's 15% / 80-10-10 masking. It exists because a cross-encoder trained from random weights did not
+//     learn query-document matching within CPU minutes (in our engine or in PyTorch).
+//   - studentLabelsStage: the paper's baseline, the student trained on the human labels of the train split only,
+//     with a rank loss over groups (one positive, hard negatives), keep-best on dev nDCG@10.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDataset } from '../data/dataset.js';
+import { judgedSplits } from '../data/sets/split.js';
+import { relevantLabel } from '../data/stats.js';
+import { loadSafetensors, manualSeed, Module, saveSafetensors, tensor, tidy, type Tensor } from '../engine/index.js';
+import { evaluateRun } from '../eval/evaluate.js';
+import { parseMetricList } from '../eval/names.js';
+import { BertForSequenceClassification, BertLMPredictionHead, bertConfig } from '../models/bert.js';
+import { loadHfModel, saveHfModel } from '../models/hf.js';
+import { batchTensors, bertPairInputs } from '../models/inputs.js';
+import { encodePairs, loadTokenizer, maskTokens, saveTrainedTokenizer, trainWordPiece, type QueryDocument } from '../text/index.js';
+import { RANK_LOSSES, type RankLossName } from '../train/losses/index.js';
+import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
+import { DisrankerError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { silentReporter, type Reporter } from '../util/reporter.js';
+import { STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from './defaults.js';
+import { beginRun, finishRun } from './run-folder.js';
+import { rerankQueries } from './sft.js';
+
+export const MLM_HEAD_FILE = 'mlm_head.safetensors';
+
+export interface StudentPretrainOptions {
+  data: string;
+  out: string;
+  seed: number;
+  size?: StudentSize;
+  vocabSize?: number;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  maxLength?: number;
+  train?: Partial<TrainConfig>;
+  force?: boolean;
+  fresh?: boolean;
+}
+
+export interface StudentPretrainResult {
+  modelDir: string;
+  parameters: number;
+  pairs: number;
+  steps: number;
+  resumedFrom: number;
+  loss: { first10: number; last10: number };
+  metricsFile: string;
+  seconds: number;
+  cached?: boolean;
+}
+
+export async function studentPretrainStage(opts: StudentPretrainOptions, reporter: Reporter = silentReporter): Promise<StudentPretrainResult> {
+  const size = opts.size ?? STUDENT_PRETRAIN_DEFAULTS.size;
+  const vocabSize = opts.vocabSize ?? STUDENT_PRETRAIN_DEFAULTS.vocabSize;
+  const batchSize = opts.batchSize ?? STUDENT_PRETRAIN_DEFAULTS.batchSize;
+  const maxLength = opts.maxLength ?? STUDENT_PRETRAIN_DEFAULTS.maxLength;
+  const config = trainConfig({ steps: opts.steps ?? STUDENT_PRETRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_PRETRAIN_DEFAULTS.lr, ...opts.train });
+  const runConfig = { train: resultConfig(config), data: opts.data, size, vocab_size: vocabSize, batch_size: batchSize, max_length: maxLength };
+  const { done } = beginRun<StudentPretrainResult>(opts.out, 'student-pretrain', runConfig, { force: opts.force, inputs: [opts.data] });
+  const modelDir = join(opts.out, 'model');
+  if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
+
+  // pairs: the click-log queries (never the judged ones) with their candidates; the vocabulary from all text
+  const ds = await openDataset(opts.data);
+  const judged = await ds.qrels();
+  const docs = await ds.loadDocuments();
+  const queries = await ds.loadQueries();
+  const candidates = await ds.loadCandidates();
+  const pairs: QueryDocument[] = [];
+  for (const [qid, hits] of candidates) {
+    if (judged.has(qid) || !queries.has(qid)) continue;
+    for (const h of hits) {
+      const d = docs.get(h.docid);
+      if (d) pairs.push({ query: queries.get(qid)!.text, title: d.title, summary: d.summary });
+    }
+  }
+  if (pairs.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no candidate list of an unjudged query: nothing to pre-train on`);
+  const tokDir = join(opts.out, 'tokenizer');
+  if (!existsSync(join(tokDir, 'tokenizer.json'))) {
+    reporter.info(`training a WordPiece vocabulary (${vocabSize.toLocaleString('en')} tokens)`);
+    const corpus = function* () {
+      for (const d of docs.values()) yield `${d.title} ${d.summary}`;
+      for (const q of queries.values()) yield q.text;
+    };
+    saveTrainedTokenizer(tokDir, trainWordPiece(corpus(), { vocabSize }));
+  }
+  const tok = loadTokenizer(tokDir);
+  manualSeed(opts.seed);
+  const bc = bertConfig({ ...STUDENT_SIZES[size], vocab_size: tok.vocabSize, max_position_embeddings: Math.max(512, maxLength), pad_token_id: tok.special.pad?.id ?? 0 });
+  const model = new BertForSequenceClassification(bc);
+  const head = new BertLMPredictionHead(bc);
+  const pairModule = new MlmPair(model, head);
+  const specialIds = tok.specialTokenIds();
+  const maskId = tok.special.mask?.id;
+  if (maskId === undefined) throw new DisrankerError('DR_ERR_INPUT', `${tokDir}: the vocabulary has no [MASK] token`);
+  reporter.info(`MLM pre-training of a BERT student (${size}: ${(model.numParameters() / 1e6).toFixed(2)}M parameters) on ${pairs.length.toLocaleString('en')} query-candidate pairs: ${config.steps} steps of ${batchSize}`);
+  try {
+    const result = await train(
+      {
+        model: pairModule,
+        batch: (step, m) => {
+          const rng = new Random(opts.seed).fork(`mlm-step-${step}-${m}`);
+          const rows = Array.from({ length: batchSize / config.gradAccum }, () => pairs[rng.int(pairs.length)]);
+          const enc = encodePairs(tok, rows, { maxLength, padding: 'longest' });
+          const masked = maskTokens(enc, rng, { maskId, vocabSize: tok.vocabSize, specialIds });
+          return { enc: { ...enc, inputIds: masked.inputIds, labels: masked.labels } };
+        },
+        loss: ({ enc }) => {
+          const t = batchTensors(enc);
+          const { hidden } = model.bert.forward({ inputIds: t.inputIds, attentionMask: t.attentionMask, tokenTypeIds: t.tokenTypeIds });
+          return { loss: head.loss(hidden, model.bert.embeddings.word_embeddings.weight, t.labels!), examples: enc.shape[0], tokens: enc.shape[0] * enc.shape[1] };
+        },
+      },
+      { dir: opts.out, config, identity: { size, vocab_size: tok.vocabSize, pairs: pairs.length, data: opts.data }, reporter, fresh: opts.fresh, name: 'MLM' },
+    );
+    const loss = lossSummary(result.losses);
+    saveHfModel(modelDir, model, {
+      card: {
+        task: 'masked-LM pre-training of a BERT cross-encoder student (15%, 80/10/10) on query-candidate pairs; the classifier is untrained',
+        data: { dataset: opts.data, pairs: pairs.length },
+        steps: config.steps,
+        losses: { kind: 'masked-LM cross-entropy', first10_mean: loss.first, last10_mean: loss.last },
+        hyperparameters: { ...config, size, batch_size: batchSize, max_length: maxLength, vocab_size: tok.vocabSize },
+      },
+    });
+    saveSafetensors(join(modelDir, MLM_HEAD_FILE), prefixed(head, 'cls.predictions.'), { format: 'pt' });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
+    const out: StudentPretrainResult = {
+      modelDir,
+      parameters: model.numParameters(),
+      pairs: pairs.length,
+      steps: result.steps,
+      resumedFrom: result.resumedFrom,
+      loss: { first10: loss.first, last10: loss.last },
+      metricsFile: result.metricsFile,
+      seconds: result.seconds,
+    };
+    finishRun(opts.out, 'student-pretrain', runConfig, out);
+    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
+    return out;
+  } finally {
+    model.dispose();
+    head.dispose();
+  }
+}
+
+function prefixed(m: BertLMPredictionHead, prefix: string): Map<string, Tensor> {
+  return new Map([...m.stateDict()].map(([k, v]) => [prefix + k, v]));
+}
+
+/** The encoder and the MLM head as one module, so the trainer sees (and checkpoints) both. */
+class MlmPair extends Module {
+  constructor(encoder: BertForSequenceClassification, head: BertLMPredictionHead) {
+    super();
+    this.child('student', encoder);
+    this.child('cls.predictions', head);
+  }
+}
+
+// ---- the label-only student (the paper's baseline) --------------------------------------------------------
+
+export interface StudentLabelsOptions {
+  data: string;
+  /** a BERT cross-encoder folder to start from (e.g. student pretrain's output) */
+  init: string;
+  out: string;
+  seed: number;
+  steps?: number;
+  lr?: number;
+  loss?: RankLossName;
+  groupsPerStep?: number;
+  groupSize?: number;
+  maxLength?: number;
+  evalEvery?: number;
+  train?: Partial<TrainConfig>;
+  force?: boolean;
+  fresh?: boolean;
+}
+
+export interface StudentTrainResult {
+  modelDir: string;
+  steps: number;
+  resumedFrom: number;
+  loss: { first10: number; last10: number };
+  dev: { step: number; metrics: Record<string, number> }[];
+  best: { step: number; ndcg_cut_10: number; pnr: number } | null;
+  metricsFile: string;
+  seconds: number;
+  cached?: boolean;
+}
+
+/** Loads a BERT cross-encoder folder (a classifier head is created when the folder has none). */
+export function loadStudent(dir: string): BertForSequenceClassification {
+  const { model } = loadHfModel(dir, { allowNewHead: true });
+  if (!(model instanceof BertForSequenceClassification)) throw new DisrankerError('DR_ERR_MODEL', `${dir}: the student must be a BERT cross-encoder (BertForSequenceClassification)`);
+  return model;
+}
+
+/** The judged train split's queries with their labelled candidates, and the dev split's candidate lists. */
+export async function rankingData(data: string) {
+  const ds = await openDataset(data);
+  const { splits } = await judgedSplits(ds);
+  const qrels = await ds.qrels();
+  const docs = await ds.loadDocuments();
+  const queries = await ds.loadQueries();
+  const candidates = await ds.loadCandidates();
+  const level = relevantLabel(ds);
+  const item = (qid: string, docid: string): QueryDocument => ({ query: queries.get(qid)!.text, title: docs.get(docid)!.title, summary: docs.get(docid)!.summary });
+  const trainQ = splits.train
+    .map((qid) => {
+      const judged = qrels.get(qid) ?? new Map<string, number>();
+      const scored = (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, label: judged.get(h.docid) ?? 0 }));
+      return { qid, scored, positives: scored.filter((s) => s.label >= level) };
+    })
+    .filter((q) => q.positives.length > 0 && q.scored.some((s) => s.label < q.positives[0].label));
+  const dev = new Map(splits.dev.map((qid) => [qid, (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, item: item(qid, h.docid) }))]));
+  const devQrels = new Map([...qrels].filter(([q]) => dev.has(q)));
+  return { ds, trainQ, dev, devQrels, item, docs, queries, candidates };
+}
+
+/** nDCG@10 and PNR of a student on the dev lists. */
+export function devMetrics(model: BertForSequenceClassification, tok: ReturnType<typeof loadTokenizer>, dev: Map<string, { docid: string; item: QueryDocument }[]>, devQrels: Map<string, Map<string, number>>, maxLength: number) {
+  const run = rerankQueries(model, tok, [...dev.keys()], dev, { maxLength });
+  const e = evaluateRun(devQrels, run, parseMetricList('ndcg_cut_10,pnr'));
+  return { ndcg_cut_10: e.summary.get('ndcg_cut_10') as number, pnr: e.summary.get('pnr') as number };
+}
+
+/** Saves the best (or last) student as a HF folder with its tokenizer; returns the folder. */
+export function saveStudent(model: BertForSequenceClassification, from: string, dir: string, bestWeights: string | null, card: Record<string, unknown>): string {
+  if (bestWeights) tidy(() => model.loadStateDict(loadSafetensors(bestWeights), { source: bestWeights }));
+  saveHfModel(dir, model, { card });
+  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f));
+  return dir;
+}
+
+export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: Reporter = silentReporter): Promise<StudentTrainResult> {
+  const lossName = opts.loss ?? STUDENT_TRAIN_DEFAULTS.loss;
+  const Q = opts.groupsPerStep ?? STUDENT_TRAIN_DEFAULTS.groupsPerStep;
+  const G = opts.groupSize ?? STUDENT_TRAIN_DEFAULTS.groupSize;
+  const maxLength = opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength;
+  const config = trainConfig({ steps: opts.steps ?? STUDENT_TRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_TRAIN_DEFAULTS.lr, evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery, ...opts.train });
+  const initHash = createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex');
+  const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, max_length: maxLength };
+  const runConfig = { train: resultConfig(config), ...identity };
+  const { done } = beginRun<StudentTrainResult>(opts.out, 'student-labels', runConfig, { force: opts.force, inputs: [opts.data, opts.init] });
+  if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
+  const { trainQ, dev, devQrels, item } = await rankingData(opts.data);
+  if (trainQ.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no train-split query has a positive and a negative candidate`);
+  const tok = loadTokenizer(opts.init);
+  manualSeed(opts.seed);
+  const model = loadStudent(opts.init);
+  reporter.info(`the label-only student (${lossName} loss): ${trainQ.length} train queries, ${dev.size} dev; ${config.steps} steps of ${Q} groups × ${G}`);
+  try {
+    const result = await train(
+      {
+        model,
+        batch: (step, m) => {
+          const rng = new Random(opts.seed).fork(`labels-step-${step}-${m}`);
+          return Array.from({ length: Q }, () => {
+            const q = trainQ[rng.int(trainQ.length)];
+            const pos = rng.pick(q.positives);
+            const lower = q.scored.filter((s) => s.label < pos.label);
+            const negs = rng.sample(lower.slice(0, 30).length >= G - 1 ? lower.slice(0, 30) : lower, G - 1);
+            while (negs.length < G - 1) negs.push(rng.pick(lower));
+            const chosen = [pos, ...negs];
+            return { items: chosen.map((s) => item(q.qid, s.docid)), labels: chosen.map((s) => s.label) };
+          });
+        },
+        loss: (groups) => {
+          const inputs = bertPairInputs(tok, groups.flatMap((g) => g.items), { maxLength });
+          const s = model.score(inputs).view(groups.length, G);
+          const y = tensor(groups.map((g) => g.labels));
+          return { loss: RANK_LOSSES[lossName](s, y), examples: groups.length * G, tokens: inputs.attentionMask.sum().item() };
+        },
+        evaluate: () => devMetrics(model, tok, dev, devQrels, maxLength),
+        metric: 'ndcg_cut_10',
+      },
+      { dir: opts.out, config, identity, reporter, fresh: opts.fresh, name: 'student' },
+    );
+    const loss = lossSummary(result.losses);
+    const modelDir = saveStudent(model, opts.init, join(opts.out, 'model'), result.bestWeights, {
+      task: 'the label-only student: BERT cross-encoder trained on the human labels of the train split with a rank loss',
+      init: opts.init,
+      steps: config.steps,
+      losses: { kind: lossName, first10_mean: loss.first, last10_mean: loss.last },
+      hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, max_length: maxLength },
+      dev: { best: result.best, evals: result.evals },
+    });
+    const out: StudentTrainResult = {
+      modelDir,
+      steps: result.steps,
+      resumedFrom: result.resumedFrom,
+      loss: { first10: loss.first, last10: loss.last },
+      dev: result.evals,
+      best: result.best ? { step: result.best.step, ndcg_cut_10: result.best.metrics.ndcg_cut_10, pnr: result.best.metrics.pnr } : null,
+      metricsFile: result.metricsFile,
+      seconds: result.seconds,
+    };
+    finishRun(opts.out, 'student-labels', runConfig, out);
+    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
