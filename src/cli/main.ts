@@ -6,6 +6,7 @@ import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
 
 const program = new Command('disranker')
@@ -18,6 +19,7 @@ registerBench(program);
 registerData(program);
 registerEval(program);
 registerGenerate(program);
+registerExport(program);
 
 try {
   await program.parseAsync(process.argv);
