@@ -8,6 +8,7 @@ import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('disranker')
   .description("Distil an LLM's web-search ranking skill into a BERT cross-encoder.")
@@ -20,6 +21,7 @@ registerData(program);
 registerEval(program);
 registerGenerate(program);
 registerExport(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
