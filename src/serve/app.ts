@@ -196,14 +196,12 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  let metrics: ServeMetrics | undefined;
+  const m: ServeMetrics = createMetrics(() => batcher.depth); // read at scrape time
   const batcher = new Batcher((rows) => model.score(rows), { maxBatchTokens: o.maxBatchTokens, maxWaitMs: o.maxWaitMs, maxQueueRows: o.maxQueueDocs }, (s) => {
-    metrics?.batchRows.observe(s.rows);
-    metrics?.batchTokens.observe(s.paddedTokens);
-    metrics?.inference.observe(s.seconds);
+    m.batchRows.observe(s.rows);
+    m.batchTokens.observe(s.paddedTokens);
+    m.inference.observe(s.seconds);
   });
-  metrics = createMetrics(() => batcher.depth);
-  const m = metrics;
 
   // JSON bodies: invalid UTF-8 is an error (the default parser would silently replace it), then Fastify's
   // own parser (prototype-poisoning safe).
