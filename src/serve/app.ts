@@ -207,7 +207,7 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
   // own parser (prototype-poisoning safe).
   const json = app.getDefaultJsonParser('error', 'error');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers(); // JSON only: other types get 415
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     let text: string;
     try {
@@ -370,7 +370,15 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
     },
   );
 
-  // Shutdown: Fastify stops accepting and waits for in-flight requests; then the queue is drained.
+  // Shutdown: Fastify stops accepting and waits for in-flight requests; their responses carry
+  // `Connection: close` so keep-alive sockets do not hold the close open; then the queue is drained.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) void reply.header('Connection', 'close');
+  });
   app.addHook('onClose', async () => {
     await batcher.drain();
   });
