@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { need } from '../helpers/env.js';
 import { loadOrt, ortMissingReason } from '../helpers/ort.js';
 import { writeTinyExport } from './fixture.js';
@@ -115,7 +115,7 @@ test('GET /health and GET /metrics (request counts, latency histograms by route 
 test('bad requests get a 4xx with a clear message, and the app keeps serving after each', async (t) => {
   if (!(await ready(t))) return;
   const json = { 'content-type': 'application/json' };
-  const cases: [string, () => Promise<import('light-my-request').Response>, number, string, RegExp][] = [
+  const cases: [string, () => Promise<LightMyRequestResponse>, number, string, RegExp][] = [
     ['malformed JSON', () => app!.inject({ method: 'POST', url: '/rerank', headers: json, payload: '{"query": "a", "texts": [' }), 400, 'invalid_json', /not valid JSON/],
     ['query of the wrong type', () => app!.inject({ method: 'POST', url: '/rerank', payload: { query: 42, texts: ['a'] } }), 400, 'invalid_request', /body\/query must be string/],
     ['texts not an array', () => app!.inject({ method: 'POST', url: '/rerank', payload: { query: 'q', texts: 'a' } }), 400, 'invalid_request', /body\/texts must be array/],
