@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
 import { registerBench } from './commands/bench.js';
+import { registerBenchServe } from './commands/bench-serve.js';
 import { registerDemo } from './commands/demo.js';
 import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
@@ -17,6 +18,7 @@ const program = new Command('disranker')
 
 registerDemo(program);
 registerBench(program);
+registerBenchServe(program);
 registerData(program);
 registerEval(program);
 registerGenerate(program);
