@@ -21,7 +21,7 @@ import { TooLongError, type EncodedRow, type RerankDocument } from './model.js';
 export interface Scorer {
   readonly meta: { architecture: string; kind: string };
   readonly maxLength: number;
-  encode(query: string, docs: RerankDocument[], truncate: boolean): EncodedRow[];
+  encode(query: string, docs: RerankDocument[], truncate: boolean): Promise<EncodedRow[]>;
   score(rows: EncodedRow[]): Promise<Float32Array>;
 }
 
@@ -287,7 +287,7 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
     }
     let rows: EncodedRow[];
     try {
-      rows = model.encode(query, docs, truncate);
+      rows = await model.encode(query, docs, truncate);
     } catch (err) {
       if (err instanceof TooLongError) throw new HttpError(413, 'document_too_long', err.message);
       throw err;

@@ -10,7 +10,7 @@
 // A request whose rows would push the queue past maxQueueRows is refused at once (QueueFullError: 429 with
 // Retry-After), so the wait of admitted requests stays bounded.
 import { DisrankerError } from '../util/errors.js';
-import type { EncodedRow } from './model.js';
+import type { EncodedRow } from './encoder.js';
 
 export interface BatcherOptions {
   /** Padded tokens (rows × longest row) per model run at most; a longer single row runs alone. */

@@ -1,16 +1,15 @@
-// The served model: an export folder (`disranker export onnx`) opened with onnxruntime-node and its tokenizer.
-// No engine and no models code: a serving host needs neither libtorch nor a compiler.
-//
-// Encoding follows training: the cross-encoder gets `[CLS] query [SEP] document [SEP]` (the query capped at half
-// the budget, the document cut from its end, as src/text/pair.ts), the decoder the RankLLaMA template + eos
-// (src/text/ranking.ts). The query is encoded once per request, not once per document.
+// The served model: an export folder (`disranker export onnx`) opened with onnxruntime-node, and its tokenizer
+// (encoder.ts), run in worker threads (tokenize-pool.ts). No engine and no models code: a serving host needs
+// neither libtorch nor a compiler.
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { documentText, encodeRankingInputs, loadTokenizer, type TextTokenizer } from '../text/index.js';
-import { encodeHead } from '../text/truncate.js';
 import { DisrankerError } from '../util/errors.js';
+import { PairEncoder, type EncodedRow, type RerankDocument } from './encoder.js';
+import { TokenizePool } from './tokenize-pool.js';
+
+export { TooLongError, type EncodedRow, type RerankDocument } from './encoder.js';
 
 export const ONNX_FILE = 'model.onnx';
 export const EXPORT_META_FILE = 'disranker_export.json';
@@ -28,30 +27,13 @@ export interface ExportMeta {
   template?: string;
 }
 
-/** A document as the APIs accept it. */
-export interface RerankDocument {
-  title?: string;
-  text: string;
-}
-
-/** One encoded (query, document) input, unpadded. */
-export interface EncodedRow {
-  ids: number[];
-  typeIds: number[];
-}
-
 export interface ModelOptions {
   /** Intra-op threads of the one ORT session. Default: the host's cores. */
   threads?: number;
   /** Longest input in tokens (special tokens included). Default min(512, the model's max_length). */
   maxLength?: number;
-}
-
-/** Documents longer than the token budget, when the request asked not to truncate. */
-export class TooLongError extends DisrankerError {
-  constructor(readonly index: number, readonly tokens: number, readonly limit: number) {
-    super('DR_ERR_INPUT', `document ${index} has ${tokens} tokens with the query, more than the limit of ${limit}; shorten it or set truncate to true`);
-  }
+  /** Tokenizer worker threads; 0 encodes on the event loop. Default 1 up to 4 cores, else cores / 4 (at most 4). */
+  tokenizerThreads?: number;
 }
 
 function readMeta(dir: string): ExportMeta {
@@ -69,23 +51,28 @@ function readMeta(dir: string): ExportMeta {
 }
 
 export class RerankModel {
-  readonly maxLength: number;
   readonly padId: number;
-  private readonly maxQuery: number;
-  private readonly budget: number;
 
   private constructor(
     readonly dir: string,
     readonly meta: ExportMeta,
-    readonly tokenizer: TextTokenizer,
+    readonly encoder: PairEncoder,
+    private readonly pool: TokenizePool | null,
     readonly session: ort.InferenceSession,
     readonly threads: number,
-    maxLength: number,
+    readonly maxLength: number,
   ) {
-    this.maxLength = maxLength;
-    this.budget = maxLength - (meta.kind === 'cross-encoder' ? tokenizer.numSpecialTokens(true) : 0);
-    this.maxQuery = Math.floor(this.budget / 2);
-    this.padId = tokenizer.special.pad?.id ?? (meta.kind === 'decoder' ? (tokenizer.special.eos?.id ?? 0) : 0);
+    const tok = encoder.tokenizer;
+    this.padId = tok.special.pad?.id ?? (meta.kind === 'decoder' ? (tok.special.eos?.id ?? 0) : 0);
+  }
+
+  get tokenizer() {
+    return this.encoder.tokenizer;
+  }
+
+  /** Tokenizer worker threads (0: the event loop encodes). */
+  get tokenizerThreads(): number {
+    return this.pool?.size ?? 0;
   }
 
   /** Opens an export folder: model.onnx, disranker_export.json, config.json, tokenizer.json. */
@@ -94,12 +81,14 @@ export class RerankModel {
     const meta = readMeta(dir);
     const onnxFile = join(dir, ONNX_FILE);
     if (!existsSync(onnxFile)) throw new DisrankerError('DR_ERR_FILE', `${onnxFile}: missing`);
-    const tokenizer = loadTokenizer(dir);
+    const maxLength = Math.min(opts.maxLength ?? 512, meta.max_length);
+    const spec = { dir, kind: meta.kind, maxLength };
+    const encoder = new PairEncoder(spec);
+    const tokenizer = encoder.tokenizer;
     const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { vocab_size?: number }) : {};
     if (typeof config.vocab_size === 'number' && tokenizer.vocabSize > config.vocab_size) {
       throw new DisrankerError('DR_ERR_MODEL', `${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocab_size}; they do not belong together`);
     }
-    const maxLength = Math.min(opts.maxLength ?? 512, meta.max_length);
     const threads = opts.threads ?? Math.max(1, cpus().length);
     let session: ort.InferenceSession;
     try {
@@ -108,42 +97,24 @@ export class RerankModel {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // No busy-waiting between runs: the tokeniser (the event loop) shares the cores with ORT's threads.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
     } catch (err) {
       throw new DisrankerError('DR_ERR_MODEL', `${onnxFile}: onnxruntime cannot load it (${(err as Error).message})`, { cause: err });
     }
     const missing = meta.inputs.filter((i) => !session.inputNames.includes(i));
     if (missing.length) throw new DisrankerError('DR_ERR_MODEL', `${onnxFile}: the graph lacks input(s) ${missing.join(', ')}`);
-    return new RerankModel(dir, meta, tokenizer, session, threads, maxLength);
+    const cores = cpus().length;
+    const workers = opts.tokenizerThreads ?? (cores <= 4 ? 1 : Math.min(4, Math.floor(cores / 4)));
+    const pool = workers > 0 ? new TokenizePool(spec, workers) : null;
+    return new RerankModel(dir, meta, encoder, pool, session, threads, maxLength);
   }
 
-  /**
-   * Encodes (query, document) inputs. With truncate, long documents are cut to the budget; without, a document
-   * that does not fit throws TooLongError (the service answers 413).
-   */
-  encode(query: string, docs: RerankDocument[], truncate: boolean): EncodedRow[] {
-    const tok = this.tokenizer;
-    if (this.meta.kind === 'decoder') {
-      const items = docs.map((d) => ({ query, title: d.title, summary: d.text }));
-      if (!truncate) {
-        const full = encodeRankingInputs(tok, items, { maxLength: 1 << 30 });
-        full.lengths.forEach((n, i) => {
-          if (n > this.maxLength) throw new TooLongError(i, n, this.maxLength);
-        });
-      }
-      const b = encodeRankingInputs(tok, items, { maxLength: this.maxLength });
-      return b.lengths.map((n, i) => {
-        const start = i * b.shape[1];
-        return { ids: Array.from(b.inputIds.subarray(start, start + n)), typeIds: new Array<number>(n).fill(0) };
-      });
-    }
-    const q = encodeHead(tok, query.trim(), this.maxQuery);
-    const room = this.budget - q.length;
-    return docs.map((d, i) => {
-      const ids = encodeHead(tok, documentText({ title: d.title, summary: d.text }), truncate ? room : room + 1);
-      if (ids.length > room) throw new TooLongError(i, q.length + ids.length + (this.maxLength - this.budget), this.maxLength);
-      return tok.applyTemplate(q, ids);
-    });
+  /** Encodes (query, document) inputs (see encoder.ts) in a worker thread; throws TooLongError. */
+  encode(query: string, docs: RerankDocument[], truncate: boolean): Promise<EncodedRow[]> {
+    if (this.pool) return this.pool.encode(query, docs, truncate);
+    return Promise.resolve().then(() => this.encoder.encode(query, docs, truncate));
   }
 
   /** Scores rows in one padded batch (right padding): logits[:, 0] per row. */
@@ -171,6 +142,7 @@ export class RerankModel {
   }
 
   async close(): Promise<void> {
+    await this.pool?.close();
     await this.session.release();
   }
 }

@@ -60,7 +60,7 @@ test('POST /rerank (TEI shape): sorted by score, sigmoid unless raw_scores, text
   for (let i = 1; i < out.length; i++) assert.ok(out[i - 1].score >= out[i].score, 'sorted by score');
   assert.deepEqual(out.map((o) => o.index).sort(), [0, 1, 2, 3]);
   for (const o of out) assert.equal(o.text, DOCS[o.index]);
-  const direct = await model!.score(model!.encode('the ka', DOCS.map((text) => ({ text })), true));
+  const direct = await model!.score(await model!.encode('the ka', DOCS.map((text) => ({ text })), true));
   for (const o of out) assert.ok(Math.abs(o.score - direct[o.index]) < 1e-6, 'raw score = the model alone (batching changes nothing)');
   const s = (await app!.inject({ method: 'POST', url: '/rerank', payload: { query: 'the ka', texts: DOCS } })).json() as { index: number; score: number; text?: string }[];
   for (const o of s) {
