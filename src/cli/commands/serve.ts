@@ -9,6 +9,7 @@ interface ServeFlags {
   host: string;
   port: string;
   threads?: string;
+  tokenizerThreads?: string;
   apiKey?: string;
   maxBatchTokens: string;
   maxWaitMs: string;
@@ -29,6 +30,7 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (0.0.0.0 to accept other hosts)', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '8080')
     .option('--threads <n>', 'intra-op threads of the ONNX Runtime session (default: the host cores)')
+    .option('--tokenizer-threads <n>', 'tokenizer worker threads, 0 = on the event loop (default: 1 up to 4 cores, else cores / 4, at most 4)')
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: $DISRANKER_API_KEY, else no key)')
     .option('--max-batch-tokens <n>', 'padded tokens per model run', '16384')
     .option('--max-wait-ms <n>', 'how long a batch waits to fill', '2')
@@ -44,6 +46,7 @@ export function registerServe(program: Command): void {
         host: f.host,
         port: intFlag('--port', f.port),
         threads: f.threads === undefined ? undefined : intFlag('--threads', f.threads, 1),
+        tokenizerThreads: f.tokenizerThreads === undefined ? undefined : intFlag('--tokenizer-threads', f.tokenizerThreads),
         apiKey: f.apiKey ?? (process.env.DISRANKER_API_KEY || undefined),
         maxBatchTokens: intFlag('--max-batch-tokens', f.maxBatchTokens, 1),
         maxWaitMs: intFlag('--max-wait-ms', f.maxWaitMs),
@@ -62,7 +65,7 @@ export function registerServe(program: Command): void {
       const m = s.model;
       console.log(
         `disranker serve: ${m.meta.architecture} (${m.meta.kind}${m.meta.quantize ? `, ${m.meta.quantize}` : ''}) from ${f.model} on ${s.url}` +
-          ` (${m.threads} threads, max length ${m.maxLength}, API key ${opts.apiKey ? 'required' : 'off'})`,
+          ` (${m.threads} ORT threads, ${m.tokenizerThreads} tokenizer threads, max length ${m.maxLength}, API key ${opts.apiKey ? 'required' : 'off'})`,
       );
       await s.closed;
       console.log('disranker serve: shut down (in-flight requests finished)');
