@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -44,10 +44,11 @@ const TOKENS = Number(a.tokens);
 const THREADS = Number(a.threads);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
-const round = (x: number, d = 1) => Number(x.toFixed(d));
+const round = (x: number, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
 
 // ---- 1. the model ----------------------------------------------------------------------------------------
 const tmp = mkdtempSync(join(tmpdir(), 'dr-bench-serve-'));
@@ -138,6 +139,18 @@ function request(url: string): Promise<{ status: number; ms: number }> {
     req.end(body);
   });
 }
+function metricsOf(url: string): Promise<string> {
+  return new Promise((res, rej) =>
+    http
+      .get(`${url}/metrics`, { agent }, (r) => {
+        let text = '';
+        r.on('data', (d) => (text += d));
+        r.on('end', () => res(text));
+      })
+      .on('error', rej),
+  );
+}
+const shedOf = (metrics: string) => Object.fromEntries([...metrics.matchAll(/disranker_shed_total\{reason="(\w+)"\} (\d+)/g)].map((m) => [m[1], Number(m[2])]));
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((res) => {
     child.once('exit', () => res());
@@ -150,7 +163,7 @@ function rssOf(pid: number): number {
 }
 
 const server = await startServer([]);
-const results: Record<string, unknown> = { model: modelDir, architecture: model.meta.architecture, docs: DOCS, tokens: TOKENS, threads: THREADS, host_cores: cpus().length };
+const results: Record<string, unknown> = { load_average_at_start: loadavg().map((x) => round(x, 2)), model: modelDir, architecture: model.meta.architecture, docs: DOCS, tokens: TOKENS, threads: THREADS, host_cores: cpus().length };
 try {
   // warm-up: both paths once
   await timeBare(bare, bareFeeds);
@@ -189,7 +202,7 @@ try {
     );
     const wall = (performance.now() - t0) / 1000;
     // docs/s counts answered documents only (a shed request scores nothing)
-    levels.push({ concurrency: c, requests: total, statuses, p50_ms: round(pct(lat, 50)), p99_ms: round(pct(lat, 99)), docs_per_s: round((lat.length * DOCS) / wall) });
+    levels.push({ concurrency: c, requests: total, statuses, shed_so_far: shedOf(await metricsOf(server.url)), p50_ms: round(pct(lat, 50)), p99_ms: round(pct(lat, 99)), docs_per_s: round((lat.length * DOCS) / wall) });
     log(`service c=${c}: p50 ${pct(lat, 50).toFixed(1)} ms, ${((lat.length * DOCS) / wall).toFixed(1)} docs/s, statuses ${JSON.stringify(statuses)}`);
   }
   results.bare_ort = { runs: n, p50_ms: round(bareP50), p99_ms: round(pct(bareMs, 99)), docs_per_s: round((DOCS * 1000) / bareP50) };
@@ -198,6 +211,7 @@ try {
   const l16 = levels[levels.length - 1] as { docs_per_s: number };
   results.ratio_p50_service_over_bare_c1 = round(l1.p50_ms / bareP50, 3);
   results.ratio_docs_per_s_highest_c_over_c1 = round(l16.docs_per_s / l1.docs_per_s, 3);
+  if (firstError) log(`first non-200 answer: ${firstError}`);
 
   if (a.int8) {
     const dir8 = await referenceStudent('int8');
@@ -234,7 +248,7 @@ if (overloadSeconds > 0) {
     const t0 = performance.now();
     let sent = 0;
     let rssMax = rssStart;
-    const rssTimeline: number[] = []; // MB, once a second
+    const rssTimeline: (number | null)[] = []; // MB, once a second
     while (performance.now() - t0 < overloadSeconds * 1000) {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate);
       while (sent < due) {
@@ -259,14 +273,7 @@ if (overloadSeconds > 0) {
     }
     await Promise.all(pending);
     const rssEnd = rssOf(pid);
-    const metrics = await new Promise<string>((res, rej) =>
-      http.get(`${srv.url}/metrics`, { agent }, (r) => {
-        let text = '';
-        r.on('data', (d) => (text += d));
-        r.on('end', () => res(text));
-      }).on('error', rej),
-    );
-    const shed = Object.fromEntries([...metrics.matchAll(/disranker_shed_total\{reason="(\w+)"\} (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    const shed = shedOf(await metricsOf(srv.url));
     results.overload = {
       seconds: overloadSeconds,
       offered_req_per_s: round(rate, 2),
@@ -294,6 +301,7 @@ await model.close();
 agent.destroy();
 rmSync(tmp, { recursive: true, force: true });
 if (firstError) results.first_error = firstError;
+results.load_average_at_end = loadavg().map((x) => round(x, 2));
 if (a.json) {
   console.log(JSON.stringify(results));
 } else {

@@ -1,11 +1,11 @@
-// The served model: an export folder (`disranker export onnx`) opened with onnxruntime-node, and its tokenizer
-// (encoder.ts), run in worker threads (tokenize-pool.ts). No engine and no models code: a serving host needs
-// neither libtorch nor a compiler.
+// The served model: an export folder (`disranker export onnx`): one onnxruntime-node session in a worker thread
+// (inference.ts) and the tokenizer (encoder.ts) in worker threads (tokenize-pool.ts), so the event loop only
+// handles HTTP. No engine and no models code: a serving host needs neither libtorch nor a compiler.
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { DisrankerError } from '../util/errors.js';
+import { InferenceWorker } from './inference.js';
 import { PairEncoder, type EncodedRow, type RerankDocument } from './encoder.js';
 import { TokenizePool } from './tokenize-pool.js';
 
@@ -58,7 +58,7 @@ export class RerankModel {
     readonly meta: ExportMeta,
     readonly encoder: PairEncoder,
     private readonly pool: TokenizePool | null,
-    readonly session: ort.InferenceSession,
+    private readonly session: InferenceWorker,
     readonly threads: number,
     readonly maxLength: number,
   ) {
@@ -90,21 +90,12 @@ export class RerankModel {
       throw new DisrankerError('DR_ERR_MODEL', `${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocab_size}; they do not belong together`);
     }
     const threads = opts.threads ?? Math.max(1, cpus().length);
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(onnxFile, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // No busy-waiting between runs: the tokeniser (the event loop) shares the cores with ORT's threads.
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
-    } catch (err) {
-      throw new DisrankerError('DR_ERR_MODEL', `${onnxFile}: onnxruntime cannot load it (${(err as Error).message})`, { cause: err });
-    }
+    const session = await InferenceWorker.open({ onnxFile, threads, output: meta.output });
     const missing = meta.inputs.filter((i) => !session.inputNames.includes(i));
-    if (missing.length) throw new DisrankerError('DR_ERR_MODEL', `${onnxFile}: the graph lacks input(s) ${missing.join(', ')}`);
+    if (missing.length) {
+      await session.close();
+      throw new DisrankerError('DR_ERR_MODEL', `${onnxFile}: the graph lacks input(s) ${missing.join(', ')}`);
+    }
     const cores = cpus().length;
     const workers = opts.tokenizerThreads ?? (cores <= 4 ? 1 : Math.min(4, Math.floor(cores / 4)));
     const pool = workers > 0 ? new TokenizePool(spec, workers) : null;
@@ -133,16 +124,15 @@ export class RerankModel {
       }
     }
     const all: Record<string, BigInt64Array> = { input_ids: ids, attention_mask: mask, token_type_ids: types };
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const name of this.meta.inputs) feeds[name] = new ort.Tensor('int64', all[name], [B, T]);
-    const out = await this.session.run(feeds);
-    const logits = out[this.meta.output].data as Float32Array;
+    const feeds: Record<string, BigInt64Array> = {};
+    for (const name of this.meta.inputs) feeds[name] = all[name];
+    const { logits } = await this.session.run([B, T], feeds);
     const L = this.meta.num_labels;
     return L === 1 ? logits : Float32Array.from({ length: B }, (_, b) => logits[b * L]);
   }
 
   async close(): Promise<void> {
     await this.pool?.close();
-    await this.session.release();
+    await this.session.close();
   }
 }

@@ -2,22 +2,11 @@
 // to the worker with the fewest requests in hand. While the event loop parses JSON and answers, and ORT runs a
 // batch on its own threads, the workers encode the next requests; a burst of large requests no longer blocks
 // the event loop (which under-pressure would report as lag and shed).
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DisrankerError } from '../util/errors.js';
 import { TooLongError, type EncodedRow, type EncoderSpec, type RerankDocument } from './encoder.js';
 import type { EncodeReply, EncodeRequest } from './tokenize-worker.js';
-
-/**
- * Compiled (dist/), the worker is the .js beside this file. From a source checkout under tsx, workers do not
- * inherit tsx's loader, so a small bootstrap registers it in the worker before importing the .ts file.
- */
-function startWorker(spec: EncoderSpec): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./tokenize-worker.js', import.meta.url), { workerData: spec });
-  const worker = new URL('./tokenize-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); });`;
-  return new Worker(boot, { eval: true, workerData: spec });
-}
+import { startWorker } from './workers.js';
 
 interface Slot {
   worker: Worker;
@@ -31,7 +20,7 @@ export class TokenizePool {
 
   constructor(spec: EncoderSpec, size: number) {
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
-      const slot: Slot = { worker: startWorker(spec), inHand: 0 };
+      const slot: Slot = { worker: startWorker('tokenize-worker', spec), inHand: 0 };
       slot.worker.on('message', (m: EncodeReply) => this.settle(m));
       slot.worker.on('error', (err) => this.failAll(slot, err));
       slot.worker.on('exit', (code) => this.failAll(slot, new DisrankerError('DR_ERR_INPUT', `tokenizer worker exited (code ${code})`)));
