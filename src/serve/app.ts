@@ -285,16 +285,9 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
     if (docs.length > o.maxDocuments) {
       throw new HttpError(413, 'too_many_documents', `${docs.length} documents in one request, more than the limit of ${o.maxDocuments}; split the request`);
     }
-    let rows: EncodedRow[];
+    // Admission before tokenisation: a full queue answers 429 without spending any work on the request.
     try {
-      rows = await model.encode(query, docs, truncate);
-    } catch (err) {
-      if (err instanceof TooLongError) throw new HttpError(413, 'document_too_long', err.message);
-      throw err;
-    }
-    let job;
-    try {
-      job = batcher.submit(rows);
+      batcher.reserve(docs.length);
     } catch (err) {
       if (err instanceof QueueFullError) {
         m.shed.inc({ reason: 'queue_full' });
@@ -306,6 +299,15 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
       }
       throw err;
     }
+    let rows: EncodedRow[];
+    try {
+      rows = await model.encode(query, docs, truncate);
+    } catch (err) {
+      batcher.release(docs.length);
+      if (err instanceof TooLongError) throw new HttpError(413, 'document_too_long', err.message);
+      throw err;
+    }
+    const job = batcher.submit(rows, docs.length);
     // A client that goes away abandons its queued documents.
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) job.cancel();

@@ -7,8 +7,10 @@
 // long document does not inflate a batch of short ones. Rows whose request was abandoned (timeout, client gone)
 // are dropped before they reach the model.
 //
-// A request whose rows would push the queue past maxQueueRows is refused at once (QueueFullError: 429 with
-// Retry-After), so the wait of admitted requests stays bounded.
+// Admission happens before tokenisation: a request reserves its documents (reserve()), and one whose documents
+// would push the queue (reserved + queued) past maxQueueRows is refused at once (QueueFullError: 429 with
+// Retry-After). So neither the tokenizer workers nor the model queue grow without bound under overload, and the
+// wait of admitted requests stays bounded.
 import { DisrankerError } from '../util/errors.js';
 import type { EncodedRow } from './encoder.js';
 
@@ -88,17 +90,39 @@ export class Batcher {
     private readonly onBatch: (s: BatchStats) => void = () => {},
   ) {}
 
-  /** Rows waiting for the model. */
+  private reserved = 0;
+
+  /** Rows waiting: reserved by requests being tokenised, and queued for the model. */
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.reserved;
   }
 
-  /** Queues a request's rows; the job resolves with one score per row, in order. Throws QueueFullError. */
-  submit(rows: EncodedRow[]): Job {
+  /** Admits n rows ahead of tokenisation, or throws QueueFullError (ClosedError while draining). */
+  reserve(n: number): void {
     if (this.closed) throw new ClosedError();
-    if (this.queue.length + rows.length > this.opts.maxQueueRows && this.queue.length > 0) {
-      const wait = this.rowsPerSecond > 0 ? Math.ceil(this.queue.length / this.rowsPerSecond) : 1;
-      throw new QueueFullError(this.queue.length, this.opts.maxQueueRows, Math.max(1, wait));
+    const depth = this.depth;
+    if (depth + n > this.opts.maxQueueRows && depth > 0) {
+      const wait = this.rowsPerSecond > 0 ? Math.ceil(depth / this.rowsPerSecond) : 1;
+      throw new QueueFullError(depth, this.opts.maxQueueRows, Math.max(1, wait));
+    }
+    this.reserved += n;
+  }
+
+  /** Gives back a reservation that will not be submitted (tokenisation failed). */
+  release(n: number): void {
+    this.reserved = Math.max(0, this.reserved - n);
+  }
+
+  /**
+   * Queues a request's rows; the job resolves with one score per row, in order. `reserved` rows were admitted by
+   * reserve(); without a reservation the queue bound is checked here (QueueFullError).
+   */
+  submit(rows: EncodedRow[], reserved = 0): Job {
+    if (reserved > 0) {
+      this.release(reserved);
+    } else {
+      this.reserve(rows.length); // throws when full
+      this.release(rows.length);
     }
     const job = new Job(rows.length);
     if (rows.length === 0) {

@@ -81,3 +81,18 @@ test('drain runs what is queued, then refuses new work', async () => {
   assert.deepEqual((await Promise.all(jobs.map((j) => j.done))).map((s) => s[0]), [1, 2, 3]);
   assert.throws(() => b.submit([row(4, 5)]), ClosedError);
 });
+
+test('admission before tokenisation: reserved documents count against the queue bound until submitted or released', () => {
+  const { run } = recorder();
+  const b = new Batcher(run, { maxBatchTokens: 100, maxWaitMs: 1000, maxQueueRows: 10 });
+  b.reserve(6);
+  assert.equal(b.depth, 6);
+  assert.throws(() => b.reserve(5), QueueFullError);
+  b.release(6);
+  assert.equal(b.depth, 0);
+  b.reserve(10); // an empty queue admits any request
+  assert.throws(() => b.reserve(1), QueueFullError);
+  const job = b.submit([row(1, 5), row(2, 5)], 10);
+  assert.equal(b.depth, 2);
+  job.cancel();
+});
