@@ -33,7 +33,9 @@ fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+  # onnxruntime-node ships its CPU binaries in the npm package; its postinstall would only fetch the optional
+  # CUDA provider from NuGet (no network here). npm 11 skips it through package.json's allowScripts; older npm reads this.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 # dist/ (what `npx disranker` runs) is rebuilt when missing or older than a source file.
 if [ ! -f dist/cli/main.js ] || [ -n "$(find src -name '*.ts' -newer dist/cli/main.js -print -quit)" ]; then

@@ -6,10 +6,12 @@ import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerRerank } from './commands/rerank.js';
 import { registerTeacher } from './commands/teacher.js';
 import { registerStudent } from './commands/student.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('disranker')
   .description("Distil an LLM's web-search ranking skill into a BERT cross-encoder.")
@@ -24,6 +26,8 @@ registerGenerate(program);
 registerTeacher(program);
 registerRerank(program);
 registerStudent(program);
+registerExport(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

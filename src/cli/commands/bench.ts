@@ -15,6 +15,7 @@ export const BENCHES: Record<string, string> = {
   engine: 'train the reference BERT (4 layers, hidden 256) and time training and forward steps',
   decoder: 'time a ranking SFT step and reranking with the teacher decoder (2 layers, hidden 128)',
   tokenizer: 'time BERT pair encoding (query + passage, truncated and padded to --seq tokens)',
+  serve: 'rerank 100 documents × 128 tokens through the service at 1, 4 and 16 clients, against a bare ONNX Runtime session',
 };
 
 function runBench(name: string, args: string[]): void {
