@@ -134,7 +134,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const tokDir = givenTok ?? join(opts.out, 'tokenizer');
   const tokIdentity = givenTok
     ? { path: givenTok, sha256: createHash('sha256').update(readFileSync(join(givenTok, 'tokenizer.json'))).digest('hex') }
-    : { trained: 'byte-level BPE', vocab_size: TOKENIZER_DEFAULTS.vocabSize };
+    : { trained: 'byte-level BPE', vocab_size: TOKENIZER_DEFAULTS.vocabSize, lowercase: TOKENIZER_DEFAULTS.lowercase };
   const loraR = opts.loraR ?? 0;
   const modelIdentity = opts.init
     ? { init: opts.init, config_sha256: createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex') }

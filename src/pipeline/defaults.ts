@@ -14,6 +14,8 @@ export const DEMO_DEFAULTS = {
 /** The byte-level BPE vocabulary trained on the data set's documents and queries. */
 export const TOKENIZER_DEFAULTS = {
   vocabSize: 4000,
+  /** lowercase first: queries are lowercase and titles Title Case, and without it `Apple` and `apple` share no token */
+  lowercase: true,
 };
 
 /** Size presets of the teacher decoder trained from scratch (`teacher cpt --size`); docs/teacher.md has their cost. */

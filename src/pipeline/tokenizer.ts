@@ -13,6 +13,7 @@ export interface BpeStageOptions {
   /** the tokenizer folder to write */
   out: string;
   vocabSize?: number;
+  lowercase?: boolean;
 }
 
 export interface BpeStageResult {
@@ -23,7 +24,8 @@ export interface BpeStageResult {
 export async function bpeTokenizerStage(opts: BpeStageOptions, reporter: Reporter = silentReporter): Promise<BpeStageResult> {
   if (existsSync(join(opts.out, 'tokenizer.json'))) return { dir: opts.out, trained: false };
   const vocabSize = opts.vocabSize ?? TOKENIZER_DEFAULTS.vocabSize;
-  reporter.info(`training a byte-level BPE vocabulary (${vocabSize.toLocaleString('en')} tokens)`);
+  const lowercase = opts.lowercase ?? TOKENIZER_DEFAULTS.lowercase;
+  reporter.info(`training a byte-level BPE vocabulary (${vocabSize.toLocaleString('en')} tokens${lowercase ? ', lowercased' : ''})`);
   const ds = await openDataset(opts.data);
   const docs = await ds.loadDocuments();
   const queries = await ds.loadQueries();
@@ -31,6 +33,6 @@ export async function bpeTokenizerStage(opts: BpeStageOptions, reporter: Reporte
     for (const d of docs.values()) yield `${d.title} ${d.summary}`;
     for (const q of queries.values()) yield q.text;
   };
-  saveTrainedTokenizer(opts.out, trainByteLevelBpe(corpus(), { vocabSize, addPrefixSpace: true }));
+  saveTrainedTokenizer(opts.out, trainByteLevelBpe(corpus(), { vocabSize, addPrefixSpace: true, lowercase }));
   return { dir: opts.out, trained: true };
 }

@@ -69,6 +69,8 @@ export interface BpeTrainOptions {
   minFrequency?: number;
   /** Written to tokenizer_config.json. Default 1024. */
   modelMaxLength?: number;
+  /** Lowercase the text first (a `Lowercase` normalizer), so `Apple` and `apple` share tokens. Default false. */
+  lowercase?: boolean;
 }
 
 function countWords(corpus: Iterable<string>, split: (text: string) => string[]): Map<string, number> {
@@ -185,7 +187,8 @@ export function trainByteLevelBpe(corpus: Iterable<string>, opts: BpeTrainOption
   const specials = opts.specialTokens ?? [bos, pad, eos, unk];
   checkSpecials(specials, opts.addBos ? { eosToken: eos, bosToken: bos } : { eosToken: eos });
   const addPrefixSpace = opts.addPrefixSpace ?? false;
-  const wordCounts = countWords(corpus, (t) => byteLevelPreTokenize(t, addPrefixSpace));
+  const lower = opts.lowercase ?? false;
+  const wordCounts = countWords(corpus, (t) => byteLevelPreTokenize(lower ? t.toLowerCase() : t, addPrefixSpace));
 
   const symbols = [...specials, ...BYTE_TO_CHAR.filter((c) => !specials.includes(c))];
   const ids = new Map(symbols.map((s, i) => [s, i]));
@@ -218,7 +221,7 @@ export function trainByteLevelBpe(corpus: Iterable<string>, opts: BpeTrainOption
     truncation: null,
     padding: null,
     added_tokens: specials.map((s, i) => addedToken(i, s)),
-    normalizer: null,
+    normalizer: lower ? { type: 'Lowercase' } : null,
     pre_tokenizer: { type: 'ByteLevel', ...byteLevel },
     post_processor: postProcessor,
     decoder: { type: 'ByteLevel', ...byteLevel },
