@@ -26,8 +26,10 @@ test('npm pack → npm install in an empty project → import disranker/engine a
   const project = join(dir, 'project');
   spawnSync('mkdir', [project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'probe', version: '1.0.0', private: true, type: 'module' }));
-  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, info.filename)], { cwd: project, encoding: 'utf8', env, timeout: 900_000 });
+  // onnxruntime-node's postinstall would fetch its optional CUDA provider (no network here; README: ONNXRUNTIME_NODE_INSTALL=skip)
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, info.filename)], { cwd: project, encoding: 'utf8', env: { ...env, ONNXRUNTIME_NODE_INSTALL: 'skip' }, timeout: 900_000 });
   assert.equal(install.status, 0, `${install.stdout}\n${install.stderr}`);
+  assert.doesNotMatch(install.stderr, /EBADENGINE/, 'a dependency does not support Node 20');
 
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', "import { tensor } from 'disranker/engine'; console.log(tensor([1, 2, 3]).sum().item());"], { cwd: project, encoding: 'utf8', env });
   assert.equal(run.status, 0, run.stderr);
