@@ -13,7 +13,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import underPressure from '@fastify/under-pressure';
-import { Batcher, ClosedError, QueueFullError } from './batcher.js';
+import { Batcher, ClosedError, QueueFullError, type Job } from './batcher.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { TooLongError, type EncodedRow, type RerankDocument } from './model.js';
 
@@ -174,6 +174,10 @@ interface CohereBody {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
+/** A request's documents are encoded in up to this many chunks (of at least PIPELINE_MIN_CHUNK documents). */
+const PIPELINE_CHUNKS = 4;
+const PIPELINE_MIN_CHUNK = 8;
+
 function sameKey(given: string, key: string): boolean {
   const h = (s: string) => createHash('sha256').update(s).digest();
   return timingSafeEqual(h(given), h(key));
@@ -299,15 +303,39 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
       }
       throw err;
     }
-    let rows: EncodedRow[];
+    // Tokenisation overlaps the model: the documents are encoded in a few chunks (on the tokenizer threads), and
+    // each chunk is queued as soon as it is encoded, so the model starts on the first while the rest are encoded.
+    const size = Math.max(PIPELINE_MIN_CHUNK, Math.ceil(docs.length / PIPELINE_CHUNKS));
+    const parts: RerankDocument[][] = [];
+    for (let i = 0; i < docs.length; i += size) parts.push(docs.slice(i, i + size));
+    const encodings = parts.map((p) => model.encode(query, p, truncate));
+    for (const e of encodings) e.catch(() => {}); // awaited below, in order
+    const jobs: Job[] = [];
+    let submitted = 0;
     try {
-      rows = await model.encode(query, docs, truncate);
+      for (let k = 0; k < parts.length; k++) {
+        const rows: EncodedRow[] = await encodings[k];
+        jobs.push(batcher.submit(rows, parts[k].length));
+        submitted += parts[k].length;
+      }
     } catch (err) {
-      batcher.release(docs.length);
+      batcher.release(docs.length - submitted);
+      for (const j of jobs) j.cancel();
       if (err instanceof TooLongError) throw new HttpError(413, 'document_too_long', err.message);
       throw err;
     }
-    const job = batcher.submit(rows, docs.length);
+    const job = {
+      cancel: () => jobs.forEach((j) => j.cancel()),
+      done: Promise.all(jobs.map((j) => j.done)).then((all) => {
+        const out = new Float32Array(docs.length);
+        let at = 0;
+        for (const a of all) {
+          out.set(a, at);
+          at += a.length;
+        }
+        return out;
+      }),
+    };
     // A client that goes away abandons its queued documents.
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) job.cancel();
