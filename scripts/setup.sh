@@ -2,7 +2,7 @@
 # Installs what disranker needs, once; a quick no-op when everything is there.
 #   system packages (Debian/Ubuntu, as root): libtorch-dev (unless LIBTORCH points at another libtorch),
 #   libopenblas0-pthread (otherwise apt may pick the slow reference BLAS), a C++ toolchain, and with
-#   --tests python3-torch (the reference for parity tests);
+#   --tests python3-torch (the reference for parity tests) and chromium (renders report.html headless in its test);
 #   npm dependencies (npm ci), the compiled dist/ and the native addon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ want_tests=0
 
 pkgs=(libopenblas0-pthread g++ make python3)
 [ -z "${LIBTORCH:-}" ] && pkgs+=(libtorch-dev)
-[ "$want_tests" = 1 ] && pkgs+=(python3-torch)
+[ "$want_tests" = 1 ] && pkgs+=(python3-torch chromium)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -8,6 +8,7 @@ import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { registerRerank } from './commands/rerank.js';
 import { registerTeacher } from './commands/teacher.js';
 import { registerStudent } from './commands/student.js';
@@ -18,6 +19,7 @@ const program = new Command('disranker')
   .version('0.1.0')
   .showHelpAfterError();
 
+registerPipeline(program);
 registerDemo(program);
 registerBench(program);
 registerData(program);
