@@ -157,6 +157,15 @@ export class ProcessGroup {
     return hs.map((h) => new Tensor(h));
   }
 
+  /**
+   * Averages the gradients of `params` over the group, in buckets of about `bucketBytes` (default 25 MB), all-reduced
+   * in place. A parameter without a gradient counts as zeros and gets one when any rank had one. Returns the
+   * milliseconds spent in the collectives.
+   */
+  averageGradients(params: Tensor[], bucketBytes = 25 * 1024 * 1024): number {
+    return this.run('allReduce of the gradients', () => nat().distReduceGrads(this.id, params.map((p) => p.handle), bucketBytes) as number);
+  }
+
   barrier(): void {
     this.run('barrier', () => nat().distBarrier(this.id));
   }
