@@ -24,3 +24,21 @@ export function worldSize(env: NodeJS.ProcessEnv = process.env): number {
 export function isMainRank(env: NodeJS.ProcessEnv = process.env): boolean {
   return worldRank(env) === 0;
 }
+
+/**
+ * Runs `f` on rank 0 first, then on the other ranks (a barrier between): what rank 0 prepares in the run folder
+ * (the run marker, a tokenizer trained into it) is there when the others read it. Alone: just `f`.
+ */
+export async function mainFirst<T>(f: () => T | Promise<T>): Promise<T> {
+  const g = worldGroup();
+  if (!g) return f();
+  if (g.rank === 0) {
+    try {
+      return await f();
+    } finally {
+      g.barrier();
+    }
+  }
+  g.barrier();
+  return f();
+}
