@@ -200,7 +200,7 @@ export class ProcessGroup {
       const who = lost.length
         ? `lost rank ${lost.join(', ')} (its process is gone)`
         : this.worldSize === 2
-          ? `lost rank ${1 - this.rank} (the only peer)`
+          ? `lost rank ${1 - this.rank} (the only peer: gone, unreachable or stalled)`
           : 'a peer was lost or stalled';
       throw new DisrankerError(
         'DR_ERR_DISTRIBUTED',
