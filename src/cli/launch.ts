@@ -131,7 +131,7 @@ export async function launchIfAsked(
   }
   const failed = children.filter((c) => c.code !== 0);
   if (failed.length) {
-    throw new DisrankerError('DR_ERR_DISTRIBUTED', `${failed.length} of ${nproc} worker(s) failed (rank ${failed.map((c) => c.rank).join(', ')}); a rerun of the same command resumes from the last checkpoint`);
+    throw new DisrankerError('DR_ERR_DISTRIBUTED', `${failed.length} of ${nproc} worker(s) failed (rank ${failed.map((c) => c.rank).join(', ')}); a rerun of the same command resumes from the last checkpoint, if one was written`);
   }
   return true;
 }
