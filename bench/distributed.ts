@@ -1,5 +1,5 @@
-// Data-parallel speed on this machine: `node --import tsx bench/distributed.ts [--steps N] [--batch B] [--len T] [--json]`.
-// One run, three settings of a teacher CPT step (CPT_DEFAULTS.model, 4k vocabulary: forward, LM loss, backward,
+// Data-parallel speed on this machine: `node --import tsx bench/distributed.ts [--steps N] [--batch B] [--len T] [--size PRESET] [--json]`.
+// One run, three settings of a teacher CPT step (CPT_DEFAULTS.model or a TEACHER_SIZES preset, 4k vocabulary: forward, LM loss, backward,
 // gradient averaging, AdamW) on random token ids:
 //   1 process × 1 thread, batch B          the baseline for scaling efficiency
 //   1 process × 2 threads, batch 2B        the same cores used by intra-op threads
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { manualSeed, ProcessGroup, randint, tidy } from '../src/engine/index.js';
 import { LlamaForCausalLM, llamaConfig } from '../src/models/llama.js';
 import { AdamW } from '../src/train/optimizer.js';
+import { TEACHER_SIZES, type TeacherSize } from '../src/pipeline/defaults.js';
 import { TEACHER_CONFIG } from './decoder.js';
 import { median } from './util.js';
 
@@ -31,6 +32,9 @@ const flag = (name: string, dflt: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
+const sizeArg = args.includes('--size') ? (args[args.indexOf('--size') + 1] as TeacherSize) : undefined;
+if (sizeArg && !(sizeArg in TEACHER_SIZES)) throw new Error(`--size: one of ${Object.keys(TEACHER_SIZES).join(', ')}`);
+const modelConfig = { ...TEACHER_CONFIG, ...(sizeArg ? TEACHER_SIZES[sizeArg] : {}) };
 
 function worker(): void {
   const steps = flag('steps', 6);
@@ -38,7 +42,7 @@ function worker(): void {
   const len = flag('len', 64);
   const group = ProcessGroup.fromTorchrunEnv();
   manualSeed(1);
-  const model = new LlamaForCausalLM(llamaConfig({ ...TEACHER_CONFIG, max_position_embeddings: len }));
+  const model = new LlamaForCausalLM(llamaConfig({ ...modelConfig, max_position_embeddings: len }));
   const params = model.parameters().filter((p) => p.requiresGrad);
   if (group) group.broadcast(params, 0);
   const opt = AdamW.forModule(model, { lr: 1e-4, weightDecay: 0.01 });
@@ -88,7 +92,7 @@ async function launch(world: number, threads: number, batch: number): Promise<Wo
     new Promise<WorkerResult>((resolve, reject) => {
       const env: NodeJS.ProcessEnv = { ...process.env, DISRANKER_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
       if (world > 1) Object.assign(env, { RANK: String(rank), WORLD_SIZE: String(world), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
-      const p = spawn(process.execPath, [...process.execArgv, self, '--worker', '--steps', String(flag('steps', 6)), '--len', String(flag('len', 64)), '--batch', String(batch)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [...process.execArgv, self, '--worker', ...(sizeArg ? ['--size', sizeArg] : []), '--steps', String(flag('steps', 6)), '--len', String(flag('len', 64)), '--batch', String(batch)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`worker ${rank} exited with ${code}`))));
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ parameters: base.parameters, len: flag('len', 64), rows, scaling_efficiency: efficiency, dp_vs_threads: vsThreads }));
     return;
   }
-  console.log(`teacher CPT step (${(base.parameters / 1e6).toFixed(2)}M parameters, ${flag('len', 64)} tokens per example), median of ${flag('steps', 6) - 1} steps after warm-up`);
+  console.log(`teacher CPT step (${sizeArg ?? 'default size'}, ${(base.parameters / 1e6).toFixed(2)}M parameters, ${flag('len', 64)} tokens per example), median of ${flag('steps', 6) - 1} steps after warm-up`);
   console.log('| setting | global batch | step (ms) | examples/s | all-reduce per step (ms) |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.setting} | ${r.batch} | ${r.step_ms.toFixed(0)} | ${r.examples_per_s.toFixed(1)} | ${r.allreduce_ms ? r.allreduce_ms.toFixed(1) : '–'} |`);
