@@ -1,4 +1,4 @@
-// Data-parallel training on c10d (Gloo) over loopback: collectives, equivalence with one process, a worker killed
+// Data-parallel training on c10d (Gloo) over loopback: the collectives, equivalence with one process, a worker killed
 // with SIGKILL (the other fails naming the lost rank within the timeout, and the job resumes), the launcher.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,8 +33,8 @@ interface Run {
   exitedAt: number;
 }
 
-function worker(rank: number, world: number, port: number, args: string[], extraEnv: Record<string, string> = {}): { proc: ChildProcess; done: Promise<Run> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], {
+function worker(rank: number, world: number, port: number, args: string[], extraEnv: Record<string, string> = {}, script = SCRIPT): { proc: ChildProcess; done: Promise<Run> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(world), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), DISRANKER_THREADS: '1', OPENBLAS_NUM_THREADS: '1', ...extraEnv },
   });
@@ -46,9 +46,9 @@ function worker(rank: number, world: number, port: number, args: string[], extra
   return { proc, done };
 }
 
-async function group(world: number, args: string[], extraEnv: Record<string, string> = {}): Promise<Run[]> {
+async function group(world: number, args: string[], extraEnv: Record<string, string> = {}, script = SCRIPT): Promise<Run[]> {
   const port = await freePort();
-  return Promise.all(Array.from({ length: world }, (_, r) => worker(r, world, port, args, extraEnv).done));
+  return Promise.all(Array.from({ length: world }, (_, r) => worker(r, world, port, args, extraEnv, script).done));
 }
 
 const maxDiff = (a: Record<string, number[]>, b: Record<string, number[]>) => {
@@ -56,6 +56,23 @@ const maxDiff = (a: Record<string, number[]>, b: Record<string, number[]>) => {
   for (const [k, v] of Object.entries(a)) v.forEach((x, i) => (m = Math.max(m, Math.abs(x - b[k][i]))));
   return m;
 };
+
+test('distributed: all-reduce (sum, avg, max), all-gather, broadcast of parameters, gradient averaging, barrier', async (t) => {
+  if (!ready(t)) return;
+  const runs = await group(2, [], {}, join(REPO_ROOT, 'test', 'train', 'dist-collectives.ts'));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const [a, b] = runs.map((r) => JSON.parse(r.stdout));
+  for (const x of [a, b]) {
+    assert.deepEqual(x.sum, [3, 30]);
+    assert.deepEqual(x.avg, [1.5]);
+    assert.deepEqual(x.max, [1]);
+    assert.deepEqual(x.gather, [[0], [7]]);
+    // d/dw of (r+1)·sum(w) is r+1: averaged over ranks 1 and 2 → 1.5; the bias only had a gradient (1) on rank 1 → 0.5
+    assert.deepEqual(x.weightGrad, [1.5, 1.5, 1.5, 1.5, 1.5, 1.5]);
+    assert.deepEqual(x.biasGrad, [0.5, 0.5]);
+  }
+  assert.deepEqual(b.weight, a.weight, 'the broadcast did not give rank 1 the weights of rank 0');
+});
 
 test('distributed: 2 processes × batch b for 5 steps end with the weights of 1 process × batch 2b (within 1e-5), on every rank', async (t) => {
   if (!ready(t)) return;
