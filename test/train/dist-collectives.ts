@@ -18,14 +18,15 @@ out.max = max.toArray();
 out.gather = pg.allGather(tensor([r * 7])).map((t) => t.toArray());
 manualSeed(100 + r);
 const m = new Linear(3, 2);
+const bias = m.bias!;
 tidy(() => pg.broadcast([...m.stateDict().values()], 0));
 out.weight = m.weight.toArray();
 // gradient averaging: rank r's gradient is (r + 1) everywhere; the bias has a gradient on rank 1 only
 tidy(() => m.weight.mul(r + 1).sum().backward());
-if (r === 1) tidy(() => m.bias.sum().backward());
-pg.averageGradients([m.weight, m.bias]);
+if (r === 1) tidy(() => bias.sum().backward());
+pg.averageGradients([m.weight, bias]);
 out.weightGrad = m.weight.grad?.toArray();
-out.biasGrad = m.bias.grad?.toArray() ?? null;
+out.biasGrad = bias.grad?.toArray() ?? null;
 pg.barrier();
 pg.destroy();
 console.log(JSON.stringify(out));
