@@ -25,6 +25,12 @@ namespace dr {
 namespace {
 
 #ifdef DR_WITH_GLOO
+// torch's message without its C++ backtrace.
+std::string Msg(const std::exception& e) {
+  if (auto c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
+  return e.what();
+}
+
 struct Group {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
@@ -118,7 +124,7 @@ DR_FN(distInit) {
   } catch (const std::exception& e) {
     throw std::runtime_error("distInit: rank " + std::to_string(rank) + " could not " +
                              (rank == 0 ? "host" : "reach") + " the TCPStore at " + addr + ":" + std::to_string(port) +
-                             " within " + std::to_string(timeout.count()) + " ms: " + e.what());
+                             " within " + std::to_string(timeout.count()) + " ms: " + Msg(e));
   }
   auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
   if (bind.rfind("if:", 0) == 0) {
@@ -134,7 +140,7 @@ DR_FN(distInit) {
   try {
     g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, size, opts);
   } catch (const std::exception& e) {
-    throw std::runtime_error("distInit: rank " + std::to_string(rank) + " could not connect the Gloo group: " + e.what());
+    throw std::runtime_error("distInit: rank " + std::to_string(rank) + " could not connect the Gloo group: " + Msg(e));
   }
   g_groups.push_back(std::move(g));
   return Napi::Number::New(info.Env(), static_cast<double>(g_groups.size() - 1));
