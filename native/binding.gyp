@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "disranker",
-      "sources": ["src/addon.cc", "src/tensor.cc", "src/ops.cc", "src/optim.cc", "src/allocator.cc"],
+      "sources": ["src/addon.cc", "src/tensor.cc", "src/ops.cc", "src/optim.cc", "src/allocator.cc", "src/dist.cc"],
       "include_dirs": ["<@(torch_includes)", "<(node_api_include)"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
@@ -19,6 +19,9 @@
         "-lc10"
       ],
       "conditions": [
+        ["with_gloo==1", {
+          "defines": ["DR_WITH_GLOO=1", "USE_C10D_GLOO=1"]
+        }],
         ["with_cuda==1", {
           "defines": ["DR_WITH_CUDA=1"],
           "libraries": ["-ltorch_cuda", "-lc10_cuda"]

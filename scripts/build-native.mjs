@@ -88,6 +88,12 @@ if (!torch) {
   process.exit(0);
 }
 const cuda = existsSync(join(torch.lib, 'libtorch_cuda.so'));
+// Distributed support (c10d's TCPStore + ProcessGroupGloo) needs Gloo's headers (Debian: libgloo-dev) and
+// torch's c10d headers; libtorch_cpu exports the implementation. Without them the addon builds without it.
+const gloo =
+  process.env.DISRANKER_NO_GLOO !== '1' &&
+  [...torch.includes, '/usr/include', '/usr/local/include'].some((d) => existsSync(join(d, 'gloo', 'config.h'))) &&
+  torch.includes.some((d) => existsSync(join(d, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp')));
 const config = {
   source: torch.source,
   torch_version: torchVersion(torch.includes),
@@ -95,6 +101,7 @@ const config = {
   torch_lib: torch.lib,
   cxx11_abi: cxx11Abi(torch.lib),
   cuda: cuda ? 1 : 0,
+  gloo: gloo ? 1 : 0,
   node_api_include: dirname(createRequire(import.meta.url).resolve('node-addon-api/package.json')),
 };
 const stampFile = join(nativeDir, 'build', 'stamp.json');
@@ -119,6 +126,7 @@ writeFileSync(
         torch_lib: config.torch_lib,
         cxx11_abi: config.cxx11_abi,
         with_cuda: config.cuda,
+        with_gloo: config.gloo,
         node_api_include: config.node_api_include,
       },
     },
@@ -126,7 +134,7 @@ writeFileSync(
     2,
   ),
 );
-log(`libtorch ${config.torch_version} from ${config.source}, ${cuda ? 'CUDA' : 'CPU'}, _GLIBCXX_USE_CXX11_ABI=${config.cxx11_abi}`);
+log(`libtorch ${config.torch_version} from ${config.source}, ${cuda ? 'CUDA' : 'CPU'}, ${gloo ? 'distributed (Gloo)' : 'no distributed support (libgloo-dev missing)'}, _GLIBCXX_USE_CXX11_ABI=${config.cxx11_abi}`);
 const gyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
 const jobs = String(Math.max(1, Math.min(2, (await import('node:os')).availableParallelism())));
 const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '-j', jobs, ...(quiet ? ['--silent'] : [])], {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what disranker needs, once; a quick no-op when everything is there.
 #   system packages (Debian/Ubuntu, as root): libtorch-dev (unless LIBTORCH points at another libtorch),
-#   libopenblas0-pthread (otherwise apt may pick the slow reference BLAS), a C++ toolchain, and with
+#   libopenblas0-pthread (otherwise apt may pick the slow reference BLAS), libgloo-dev (Gloo's headers, for
+#   distributed training on c10d; see docs/distributed.md), a C++ toolchain, and with
 #   --tests python3-torch (the reference for parity tests) and chromium (renders report.html headless in its test);
 #   npm dependencies (npm ci), the compiled dist/ and the native addon.
 set -euo pipefail
@@ -11,7 +12,7 @@ want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
 
 pkgs=(libopenblas0-pthread g++ make python3)
-[ -z "${LIBTORCH:-}" ] && pkgs+=(libtorch-dev)
+[ -z "${LIBTORCH:-}" ] && pkgs+=(libtorch-dev libgloo-dev)
 [ "$want_tests" = 1 ] && pkgs+=(python3-torch chromium)
 
 missing=()

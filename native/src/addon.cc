@@ -31,6 +31,11 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 #else
   o.Set("cudaBuild", Napi::Boolean::New(env, false));
 #endif
+#ifdef DR_WITH_GLOO
+  o.Set("distributed", Napi::Boolean::New(env, true));
+#else
+  o.Set("distributed", Napi::Boolean::New(env, false));
+#endif
   o.Set("parallelInfo", Napi::String::New(env, at::get_parallel_info()));
   return o;
 }
@@ -40,6 +45,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dr::RegisterTensor(env, exports);
   dr::RegisterOps(env, exports);
   dr::RegisterOptim(env, exports);
+  dr::RegisterDist(env, exports);
   exports.Set("allocatorStats", Napi::Function::New(env, dr::AllocatorStats, "allocatorStats"));
   exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreadsJs, "setBlasThreads"));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));

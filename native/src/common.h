@@ -65,6 +65,7 @@ Napi::Value Guard(const Napi::CallbackInfo& info, F&& body) {
 void RegisterTensor(Napi::Env env, Napi::Object exports);
 void RegisterOps(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
+void RegisterDist(Napi::Env env, Napi::Object exports);
 void InstallCachingAllocator();
 Napi::Value AllocatorStats(const Napi::CallbackInfo& info);
 

@@ -8,3 +8,13 @@ export * from './autograd.js';
 export * from './module.js';
 export * from './safetensors.js';
 export { NativeAdamW, type NativeAdamWGroup, type NativeAdamWParamState } from './optim.js';
+export {
+  ProcessGroup,
+  distributedAvailable,
+  torchrunEnv,
+  distTimeoutMs,
+  DEFAULT_DIST_TIMEOUT_MS,
+  type ProcessGroupOptions,
+  type ReduceOp,
+  type TorchrunEnv,
+} from './distributed.js';

@@ -22,6 +22,7 @@ import { silentReporter, type Reporter } from '../util/reporter.js';
 import { CPT_DEFAULTS, TOKENIZER_DEFAULTS } from './defaults.js';
 import { bpeTokenizerStage } from './tokenizer.js';
 import { beginRun, finishRun } from './run-folder.js';
+import { isMainRank, mainFirst } from '../train/distributed.js';
 
 export interface CptStageOptions {
   /** the data set folder (with a click log) */
@@ -141,12 +142,16 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
     : { ...CPT_DEFAULTS.model, ...opts.model };
   const runConfig0 = { train: resultConfig(config), data: { path: opts.data, ...corpus }, tokenizer: tokIdentity, model: modelIdentity, lora_r: loraR, batch_size: batchSize, max_length: maxLength };
   // the run folder is claimed before anything is written into it (the tokenizer trained here goes there too)
-  const early = beginRun<CptStageResult>(opts.out, 'cpt', runConfig0, { force: opts.force, inputs: [opts.data, ...(givenTok ? [givenTok] : []), ...(opts.init ? [opts.init] : [])] });
+  // (data-parallel: rank 0 claims the folder and trains the tokenizer, then the other ranks read them)
+  const early = await mainFirst(async () => {
+    const e = beginRun<CptStageResult>(opts.out, 'cpt', runConfig0, { force: opts.force, inputs: [opts.data, ...(givenTok ? [givenTok] : []), ...(opts.init ? [opts.init] : [])] });
+    if (!(e.done && existsSync(join(e.done.modelDir, 'config.json'))) && !givenTok && isMainRank()) await bpeTokenizerStage({ data: opts.data, out: tokDir }, reporter);
+    return e;
+  });
   if (early.done && existsSync(join(early.done.modelDir, 'config.json'))) {
     reporter.info(`CPT already done with these settings: ${early.done.modelDir}`);
     return { ...early.done, cached: true };
   }
-  if (!givenTok) await bpeTokenizerStage({ data: opts.data, out: tokDir }, reporter);
   const tok = loadTokenizer(tokDir);
   const modelConfig = llamaConfig({
     ...CPT_DEFAULTS.model,
@@ -210,7 +215,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
       : null;
     if (heldOut) reporter.info(`held-out click-log queries (${heldOut.queries}): perplexity of clicked targets ${perplexityBefore.toFixed(1)} before CPT → ${perplexityAfter.toFixed(2)} after`);
     for (const x of samples) reporter.info(`  ${x.query} → ${x.text}`);
-    saveHfModel(modelDir, model, {
+    if (isMainRank()) saveHfModel(modelDir, model, {
       card: {
         task: 'continued pre-training on clicks (query → clicked title + summary)',
         data: { dataset: opts.data, records: records.length, min_dwell_s: corpus.minDwell, judged_queries_excluded: judged.size },
@@ -221,7 +226,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
         hyperparameters: { ...config, batch_size: batchSize, max_length: maxLength, optimizer: 'AdamW' },
       },
     });
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
+    for (const f of isMainRank() ? ['tokenizer.json', 'tokenizer_config.json'] : []) {
       if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f)); // a self-contained HF folder
     }
     const out: CptStageResult = {
@@ -239,7 +244,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
       samples,
     };
     finishRun(opts.out, 'cpt', runConfig0, out);
-    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true }); // the model folder holds the result
+    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true }); // the model folder holds the result
     return out;
   } finally {
     model.dispose();

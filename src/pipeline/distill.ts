@@ -17,6 +17,7 @@ import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { DISTILL_DEFAULTS, STUDENT_TRAIN_DEFAULTS } from './defaults.js';
 import { beginRun, finishRun } from './run-folder.js';
+import { isMainRank, mainFirst } from '../train/distributed.js';
 import { devMetrics, loadStudent, rankingData, saveStudent, type StudentTrainResult } from './student.js';
 
 export type DistillLoss = 'pointwise' | 'margin' | 'hybrid';
@@ -112,7 +113,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
     max_length: maxLength,
   };
   const runConfig = { train: resultConfig(config), ...identity };
-  const { done } = beginRun<StudentTrainResult>(opts.out, 'distill', runConfig, { force: opts.force, inputs: [opts.data, opts.init, opts.scores] });
+  const { done } = await mainFirst(() => beginRun<StudentTrainResult>(opts.out, 'distill', runConfig, { force: opts.force, inputs: [opts.data, opts.init, opts.scores] }));
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
 
   const { dev, devQrels, docs, queries } = await rankingData(opts.data);
@@ -172,7 +173,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
       seconds: result.seconds,
     };
     finishRun(opts.out, 'distill', runConfig, out);
-    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
+    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
     return out;
   } finally {
     model.dispose();

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { DisrankerError } from '../util/errors.js';
 import { assertSafeOutput, STAGE_MARKER, writeFileAtomicSync } from '../util/fs.js';
 import { configDifferences } from '../train/checkpoint.js';
+import { isMainRank } from '../train/distributed.js';
 
 export const RUN_MARKER = STAGE_MARKER;
 export const RUN_FORMAT = 'disranker.run';
@@ -37,6 +38,11 @@ export function readRunMarker<R>(dir: string): RunMarker<R> | null {
  * to the end; otherwise marks the folder as this stage's unfinished run (an unfinished run resumes).
  */
 export function beginRun<R>(dir: string, stage: string, config: Record<string, unknown>, opts: { force?: boolean; inputs?: string[] } = {}): { done: R | null } {
+  // In a data-parallel run only rank 0 claims and writes the folder; the others (after it, see mainFirst) only read.
+  if (!isMainRank()) {
+    const m = readRunMarker<R>(dir);
+    return { done: m && m.stage === stage && m.finished && configDifferences(m.config, config).length === 0 ? ((m.result ?? null) as R | null) : null };
+  }
   // never the working directory, home, /, an input or a folder above one; an existing non-empty folder only if
   // disranker made it
   assertSafeOutput(dir, { force: true, inputs: opts.inputs });
@@ -69,6 +75,7 @@ export function beginRun<R>(dir: string, stage: string, config: Record<string, u
 
 /** Marks the run finished with its result. */
 export function finishRun<R>(dir: string, stage: string, config: Record<string, unknown>, result: R): void {
+  if (!isMainRank()) return;
   writeMarker(dir, { format: RUN_FORMAT, stage, config, finished: true, result });
 }
 

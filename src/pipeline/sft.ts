@@ -29,6 +29,7 @@ import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { SFT_DEFAULTS } from './defaults.js';
 import { beginRun, finishRun } from './run-folder.js';
+import { isMainRank, mainFirst } from '../train/distributed.js';
 
 export interface SftStageOptions {
   data: string;
@@ -150,7 +151,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     sft: { loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR },
   };
   const runConfig = { train: resultConfig(config), ...identity };
-  const { done } = beginRun<SftStageResult>(opts.out, 'sft', runConfig, { force: opts.force, inputs: [opts.data, tokDir, ...(opts.init ? [opts.init] : [])] });
+  const { done } = await mainFirst(() => beginRun<SftStageResult>(opts.out, 'sft', runConfig, { force: opts.force, inputs: [opts.data, tokDir, ...(opts.init ? [opts.init] : [])] }));
   if (done && existsSync(join(done.modelDir, 'config.json'))) {
     reporter.info(`ranking SFT already done with these settings: ${done.modelDir}`);
     return { ...done, cached: true };
@@ -244,13 +245,15 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     };
     if (adapter) {
       adapterDir = join(opts.out, 'adapter');
-      saveLoraAdapter(adapterDir, adapter, { baseModel: opts.init, card });
+      if (isMainRank()) saveLoraAdapter(adapterDir, adapter, { baseModel: opts.init, card });
       adapter.merge();
     }
     // the saved folder is a sequence-classification model: no LM head
     model.heads = { lm: false, score: true };
-    saveHfModel(modelDir, model, { card });
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
+    if (isMainRank()) {
+      saveHfModel(modelDir, model, { card });
+      for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
+    }
     const out: SftStageResult = {
       modelDir,
       adapterDir,
@@ -265,7 +268,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
       seconds: result.seconds,
     };
     finishRun(opts.out, 'sft', runConfig, out);
-    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
+    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
     return out;
   } finally {
     model.dispose();

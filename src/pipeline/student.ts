@@ -25,6 +25,7 @@ import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from './defaults.js';
 import { beginRun, finishRun } from './run-folder.js';
+import { isMainRank, mainFirst } from '../train/distributed.js';
 import { rerankQueries } from './sft.js';
 
 export const MLM_HEAD_FILE = 'mlm_head.safetensors';
@@ -63,7 +64,7 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
   const maxLength = opts.maxLength ?? STUDENT_PRETRAIN_DEFAULTS.maxLength;
   const config = trainConfig({ steps: opts.steps ?? STUDENT_PRETRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_PRETRAIN_DEFAULTS.lr, ...opts.train });
   const runConfig = { train: resultConfig(config), data: opts.data, size, vocab_size: vocabSize, batch_size: batchSize, max_length: maxLength };
-  const { done } = beginRun<StudentPretrainResult>(opts.out, 'student-pretrain', runConfig, { force: opts.force, inputs: [opts.data] });
+  const { done } = await mainFirst(() => beginRun<StudentPretrainResult>(opts.out, 'student-pretrain', runConfig, { force: opts.force, inputs: [opts.data] }));
   const modelDir = join(opts.out, 'model');
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
 
@@ -83,14 +84,16 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
   }
   if (pairs.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no candidate list of an unjudged query: nothing to pre-train on`);
   const tokDir = join(opts.out, 'tokenizer');
-  if (!existsSync(join(tokDir, 'tokenizer.json'))) {
-    reporter.info(`training a WordPiece vocabulary (${vocabSize.toLocaleString('en')} tokens)`);
-    const corpus = function* () {
-      for (const d of docs.values()) yield `${d.title} ${d.summary}`;
-      for (const q of queries.values()) yield q.text;
-    };
-    saveTrainedTokenizer(tokDir, trainWordPiece(corpus(), { vocabSize }));
-  }
+  await mainFirst(() => {
+    if (isMainRank() && !existsSync(join(tokDir, 'tokenizer.json'))) {
+      reporter.info(`training a WordPiece vocabulary (${vocabSize.toLocaleString('en')} tokens)`);
+      const corpus = function* () {
+        for (const d of docs.values()) yield `${d.title} ${d.summary}`;
+        for (const q of queries.values()) yield q.text;
+      };
+      saveTrainedTokenizer(tokDir, trainWordPiece(corpus(), { vocabSize }));
+    }
+  });
   const tok = loadTokenizer(tokDir);
   manualSeed(opts.seed);
   const bc = bertConfig({ ...STUDENT_SIZES[size], vocab_size: tok.vocabSize, max_position_embeddings: Math.max(512, maxLength), pad_token_id: tok.special.pad?.id ?? 0 });
@@ -121,7 +124,7 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
       { dir: opts.out, config, identity: { size, vocab_size: tok.vocabSize, pairs: pairs.length, data: opts.data }, reporter, fresh: opts.fresh, name: 'MLM' },
     );
     const loss = lossSummary(result.losses);
-    saveHfModel(modelDir, model, {
+    if (isMainRank()) saveHfModel(modelDir, model, {
       card: {
         task: 'masked-LM pre-training of a BERT cross-encoder student (15%, 80/10/10) on query-candidate pairs; the classifier is untrained',
         data: { dataset: opts.data, pairs: pairs.length },
@@ -130,8 +133,10 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
         hyperparameters: { ...config, size, batch_size: batchSize, max_length: maxLength, vocab_size: tok.vocabSize },
       },
     });
-    saveSafetensors(join(modelDir, MLM_HEAD_FILE), prefixed(head, 'cls.predictions.'), { format: 'pt' });
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
+    if (isMainRank()) {
+      saveSafetensors(join(modelDir, MLM_HEAD_FILE), prefixed(head, 'cls.predictions.'), { format: 'pt' });
+      for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
+    }
     const out: StudentPretrainResult = {
       modelDir,
       parameters: model.numParameters(),
@@ -143,7 +148,7 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
       seconds: result.seconds,
     };
     finishRun(opts.out, 'student-pretrain', runConfig, out);
-    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
+    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
     return out;
   } finally {
     model.dispose();
@@ -234,6 +239,7 @@ export function devMetrics(model: BertForSequenceClassification, tok: ReturnType
 
 /** Saves the best (or last) student as a HF folder with its tokenizer; returns the folder. */
 export function saveStudent(model: BertForSequenceClassification, from: string, dir: string, bestWeights: string | null, card: Record<string, unknown>): string {
+  if (!isMainRank()) return dir; // data-parallel: rank 0 writes the model
   if (bestWeights) tidy(() => model.loadStateDict(loadSafetensors(bestWeights), { source: bestWeights }));
   saveHfModel(dir, model, { card });
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f));
@@ -249,7 +255,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
   const initHash = createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex');
   const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, max_length: maxLength };
   const runConfig = { train: resultConfig(config), ...identity };
-  const { done } = beginRun<StudentTrainResult>(opts.out, 'student-labels', runConfig, { force: opts.force, inputs: [opts.data, opts.init] });
+  const { done } = await mainFirst(() => beginRun<StudentTrainResult>(opts.out, 'student-labels', runConfig, { force: opts.force, inputs: [opts.data, opts.init] }));
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
   const { trainQ, dev, devQrels, item } = await rankingData(opts.data);
   if (trainQ.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no train-split query has a positive and a negative candidate`);
@@ -304,7 +310,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
       seconds: result.seconds,
     };
     finishRun(opts.out, 'student-labels', runConfig, out);
-    rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
+    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
     return out;
   } finally {
     model.dispose();

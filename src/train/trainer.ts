@@ -17,13 +17,14 @@
 // the checkpoint's step. A checkpoint made with other settings, or a corrupt one, is refused (see checkpoint.ts).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { autocast, clipGradNorm, loadSafetensors, manualSeed, saveSafetensors, tidy, type Module, type Tensor } from '../engine/index.js';
+import { autocast, clipGradNorm, loadSafetensors, manualSeed, saveSafetensors, tensor, tidy, type Module, type ProcessGroup, type Tensor } from '../engine/index.js';
 import { DisrankerError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fs.js';
 import { hashString, splitmix32 } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { assertSameConfig, findCheckpoint, MODEL_FILE, OPTIMIZER_FILE, readCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { defaultWarmup, TRAIN_DEFAULTS } from './defaults.js';
+import { worldGroup } from './distributed.js';
 import { AdamW } from './optimizer.js';
 import { lrFactor, type Schedule, type ScheduleKind } from './schedule.js';
 
@@ -85,6 +86,12 @@ export interface TrainOptions {
   reporter?: Reporter;
   /** the name shown on the progress bar */
   name?: string;
+  /**
+   * Data-parallel training over this group (default: the group of torchrun's variables, see distributed.ts; null:
+   * train alone). Rank r trains the micro-batches `micro × worldSize + r`, gradients are averaged before the step,
+   * and only rank 0 writes the run folder.
+   */
+  distributed?: ProcessGroup | null;
 }
 
 export interface TrainResult {
@@ -99,6 +106,8 @@ export interface TrainResult {
   bestWeights: string | null;
   metricsFile: string;
   seconds: number;
+  /** data-parallel runs: the world size and the milliseconds spent averaging gradients (all steps) */
+  distributed?: { worldSize: number; rank: number; allReduceMs: number };
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -118,13 +127,19 @@ export function resultConfig(c: TrainConfig): Record<string, unknown> {
 
 export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<TrainResult> {
   const c = opts.config;
-  const reporter = opts.reporter ?? silentReporter;
+  const group = opts.distributed === undefined ? worldGroup() : opts.distributed;
+  const rank = group?.rank ?? 0;
+  const world = group?.worldSize ?? 1;
+  const main = rank === 0; // only rank 0 writes the run folder, the metrics and the progress bar
+  const reporter = main ? (opts.reporter ?? silentReporter) : silentReporter;
   const { model } = task;
   const ckptDir = join(opts.dir, CHECKPOINT_DIR);
   const metricsFile = join(opts.dir, METRICS_FILE);
   const bestFile = join(opts.dir, BEST_DIR, MODEL_FILE);
-  const runConfig = { train: resultConfig(c), ...opts.identity };
-  mkdirSync(opts.dir, { recursive: true });
+  // A checkpoint resumes with the same world size only (the data each rank saw depends on it).
+  const runConfig = { train: resultConfig(c), ...opts.identity, ...(world > 1 ? { distributed: { world_size: world } } : {}) };
+  if (main) mkdirSync(opts.dir, { recursive: true });
+  let allReduceMs = 0;
 
   const params = model.parameters().filter((p) => p.requiresGrad);
   const opt = AdamW.forModule(model, { lr: c.lr, weightDecay: c.weightDecay });
@@ -141,10 +156,11 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
     evals: [],
     config: runConfig,
   };
-  if (opts.fresh) {
+  if (opts.fresh && main) {
     for (const d of [ckptDir, `${ckptDir}.old`, join(opts.dir, BEST_DIR)]) rmSync(d, { recursive: true, force: true });
     rmSync(metricsFile, { force: true });
   }
+  group?.barrier(); // the other ranks look for the checkpoint after rank 0 cleared it
   const found = findCheckpoint(ckptDir);
   if (found) {
     const saved = readCheckpoint(found);
@@ -152,12 +168,26 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
     tidy(() => model.loadStateDict(loadSafetensors(join(found, MODEL_FILE)), { source: found }));
     opt.loadState(join(found, OPTIMIZER_FILE));
     state = { step: saved.step, dataPosition: saved.dataPosition, rng: saved.rng, losses: saved.losses, skipped: saved.skipped, best: saved.best, evals: saved.evals, config: saved.config };
-    truncateMetrics(metricsFile, state.step);
+    if (main) truncateMetrics(metricsFile, state.step);
     reporter.info(`resuming ${opts.name ?? 'training'} from the checkpoint at step ${state.step} (${found})`);
-  } else {
+  } else if (main) {
     rmSync(metricsFile, { force: true });
   }
   const resumedFrom = state.step;
+  if (group) {
+    // Every rank must resume from the same step (the run folder is shared), then starts from rank 0's weights.
+    const steps = group.allGather(tensor([state.step]));
+    const seen = steps.map((t) => t.item());
+    steps.forEach((t) => t.dispose());
+    if (seen.some((s) => s !== seen[0])) {
+      throw new DisrankerError(
+        'DR_ERR_CHECKPOINT',
+        `the ranks see different checkpoints in ${ckptDir} (steps ${seen.join(', ')} for ranks 0…${world - 1}); every rank must see the same run folder (a shared filesystem across machines)`,
+      );
+    }
+    tidy(() => group.broadcast([...model.stateDict().values()], 0));
+    if (main) reporter.info(`data-parallel ${opts.name ?? 'training'} on ${world} processes (Gloo): ${c.gradAccum} micro-batch(es) per process and step`);
+  }
 
   const checkpoint = () =>
     saveCheckpoint(ckptDir, state, (tmp) => {
@@ -190,7 +220,8 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
   try {
     while (state.step < c.steps) {
       const step = state.step;
-      manualSeed(stepSeed(c.seed, step));
+      // dropout and other draws differ between ranks; rank 0 keeps the single-process stream
+      manualSeed(rank === 0 ? stepSeed(c.seed, step) : splitmix32(stepSeed(c.seed, step) ^ hashString(`rank-${rank}`)));
       opt.setLrFactor(lrFactor(schedule, step));
 
       // forward and backward over the micro-batches
@@ -198,7 +229,7 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
       let examples = 0;
       let tokens = 0;
       for (let micro = 0; micro < c.gradAccum; micro++) {
-        const batch = task.batch(step, micro);
+        const batch = task.batch(step, micro * world + rank); // rank r's share of the global micro-batches
         loss += tidy(() => {
           const r = c.bf16 ? autocast(() => task.loss(batch)) : task.loss(batch);
           const l = r.loss.float();
@@ -209,6 +240,15 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
         });
       }
       loss /= c.gradAccum;
+      if (group) {
+        // the mean loss over all ranks (NaN anywhere is NaN everywhere), the examples and tokens of the global batch
+        const sums = tensor([loss, examples, tokens], { dtype: 'float64' });
+        group.allReduce([sums], 'sum');
+        [loss, examples, tokens] = sums.toArray() as number[];
+        sums.dispose();
+        loss /= world;
+        allReduceMs += group.averageGradients(params);
+      }
       const gradNorm = clipGradNorm(params, c.maxGradNorm ?? Infinity);
 
       // a NaN/inf loss or gradient never reaches the weights
@@ -216,7 +256,7 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
         opt.zeroGrad();
         const what = !Number.isFinite(loss) ? `the loss is ${loss}` : `the gradient norm is ${gradNorm}`;
         if (c.nonFinite === 'stop') {
-          const kept = findCheckpoint(ckptDir) ? `the last good checkpoint (step ${readCheckpoint(findCheckpoint(ckptDir)!).step}) in ${ckptDir} is kept` : 'no checkpoint was written';
+          const kept = !main ? 'rank 0 keeps the last good checkpoint' : findCheckpoint(ckptDir) ? `the last good checkpoint (step ${readCheckpoint(findCheckpoint(ckptDir)!).step}) in ${ckptDir} is kept` : 'no checkpoint was written';
           throw new DisrankerError(
             'DR_ERR_NONFINITE',
             `step ${step + 1}: ${what}; training stopped and ${kept}. Lower --lr, clip gradients (--max-grad-norm), use fp32, or pass --skip-nonfinite to skip such steps.`,
@@ -249,11 +289,11 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
           examples_per_s: window.examples / dt,
           tokens_per_s: window.tokens / dt,
         };
-        appendFileSync(metricsFile, JSON.stringify(line) + '\n');
+        if (main) appendFileSync(metricsFile, JSON.stringify(group ? { ...line, allreduce_ms_total: allReduceMs } : line) + '\n');
         window = { loss: 0, steps: 0, examples: 0, tokens: 0, t: performance.now() };
       }
-      if ((c.evalEvery > 0 && state.step % c.evalEvery === 0) || state.step === c.steps) await evaluate();
-      if (state.step % c.checkpointEvery === 0 || state.step === c.steps) checkpoint();
+      if (main && ((c.evalEvery > 0 && state.step % c.evalEvery === 0) || state.step === c.steps)) await evaluate();
+      if (main && (state.step % c.checkpointEvery === 0 || state.step === c.steps)) checkpoint();
       bar.update(state.step, { loss: Number.isFinite(loss) ? loss.toFixed(4) : String(loss) });
     }
   } finally {
@@ -271,6 +311,7 @@ export async function train<B>(task: TrainTask<B>, opts: TrainOptions): Promise<
     bestWeights: state.best && existsSync(bestFile) ? bestFile : null,
     metricsFile,
     seconds: (performance.now() - t0) / 1000,
+    ...(group ? { distributed: { worldSize: world, rank, allReduceMs } } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'DR_ERR_MODEL' // a model folder is incomplete or does not match its config
   | 'DR_ERR_CHECKPOINT' // a checkpoint is corrupt or was made with other settings
   | 'DR_ERR_NONFINITE' // training met a NaN/inf loss or gradient
+  | 'DR_ERR_DISTRIBUTED' // a distributed peer was lost, timed out, or distributed support is missing
   | 'DR_ERR_USAGE'; // bad command-line usage
 
 export class DisrankerError extends Error {

@@ -71,6 +71,10 @@ test('teacher score: SIGKILL and resume give the same file as one run; 3 merged 
   assert.equal(merge.status, 0, merge.stderr);
   assert.equal(readFileSync(join(dir, 'sharded', 'scores.jsonl'), 'utf8'), whole);
 
+  // --nproc 2: two worker processes score the shards, then merge (needs no distributed support)
+  run('nproc', ['--nproc', '2']);
+  assert.equal(readFileSync(join(dir, 'nproc', 'scores.jsonl'), 'utf8'), whole);
+
   // other settings into the same folder are refused
   const other = spawnSync(process.execPath, args('whole', ['--batch-size', '7']), { env, encoding: 'utf8' });
   assert.equal(other.status, 1);

@@ -5,6 +5,8 @@ import { TEACHER_SIZES, type TeacherSize } from '../../pipeline/defaults.js';
 import { rerankStage } from '../../pipeline/rerank.js';
 import { sftStage } from '../../pipeline/sft.js';
 import type { TrainConfig } from '../../train/trainer.js';
+import { DisrankerError } from '../../util/errors.js';
+import { isWorker, launchIfAsked } from '../launch.js';
 import { consoleReporter } from '../reporter.js';
 
 interface TrainerFlags {
@@ -82,7 +84,19 @@ export async function rerankAction(o: { model: string; data: string; split: stri
   else console.log(`wrote ${r.out}: ${r.queries} queries, ${r.pairs} pairs in ${r.seconds.toFixed(1)} s (${r.pairs_per_s.toFixed(0)} pairs/s, ${r.ms_per_100.toFixed(1)} ms per 100 candidates, ${(100 * r.padded_fraction).toFixed(1)}% padding)`);
 }
 
-export async function teacherScoreAction(o: { model: string; data: string; out: string; queries: string; candidates?: number; shard?: { index: number; count: number }; batchSize: number; maxLength: number; chunkQueries: number; bf16?: boolean; json?: boolean; quiet?: boolean }): Promise<void> {
+export async function teacherScoreAction(o: { model: string; data: string; out: string; queries: string; candidates?: number; shard?: { index: number; count: number }; nproc?: number; batchSize: number; maxLength: number; chunkQueries: number; bf16?: boolean; json?: boolean; quiet?: boolean }): Promise<void> {
+  if (o.nproc && o.nproc > 1 && !isWorker()) {
+    // n processes score shards i/n (each resumable on its own), then the shards are merged: the same file as one process
+    if (o.shard) throw new DisrankerError('DR_ERR_USAGE', '--nproc and --shard do not go together: --nproc n runs the shards 0/n … n−1/n itself');
+    const t0 = performance.now();
+    await launchIfAsked({ nproc: o.nproc }, { extraArgs: (rank, world) => ['--shard', `${rank}/${world}`, '--quiet'], quiet: o.quiet || o.json });
+    const { mergeScoreShards } = await import('../../pipeline/teacher-score.js');
+    const r = mergeScoreShards(o.out, o.nproc);
+    const seconds = (performance.now() - t0) / 1000;
+    if (o.json) console.log(JSON.stringify({ file: r.file, pairs: r.pairs, nproc: o.nproc, seconds, pairs_per_s: r.pairs / seconds }));
+    else console.log(`wrote ${r.file}: ${r.pairs} pairs from ${o.nproc} worker processes in ${seconds.toFixed(1)} s`);
+    return;
+  }
   const { teacherScoreStage } = await import('../../pipeline/teacher-score.js');
   const r = await teacherScoreStage(o, consoleReporter({ quiet: o.quiet || o.json }));
   if (o.json) console.log(JSON.stringify(r));

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { DISTILL_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
 import { TRAIN_DEFAULTS } from '../../train/defaults.js';
+import { addLaunchOptions, launchIfAsked } from '../launch.js';
 import { addOptions, choice, int, nonNegative } from '../options.js';
 
 function trainerOptions(cmd: Command): void {
@@ -19,6 +20,7 @@ function trainerOptions(cmd: Command): void {
     ['force', undefined, { help: 'replace a finished run made with other settings (only a disranker run folder)' }],
     ['quiet'],
   );
+  addLaunchOptions(cmd);
 }
 
 const actions = () => import('../actions/student.js');
@@ -35,7 +37,9 @@ export function registerStudent(program: Command): void {
     .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_PRETRAIN_DEFAULTS.maxLength);
   addOptions(pre, ['seed', 0], ['steps', STUDENT_PRETRAIN_DEFAULTS.steps], ['batchSize', STUDENT_PRETRAIN_DEFAULTS.batchSize], ['lr', STUDENT_PRETRAIN_DEFAULTS.lr]);
   trainerOptions(pre);
-  pre.action(async (opts) => (await actions()).studentPretrainAction(opts));
+  pre.action(async (opts) => {
+    if (!(await launchIfAsked(opts))) await (await actions()).studentPretrainAction(opts);
+  });
 
   const tr = student
     .command('train')
@@ -51,7 +55,9 @@ export function registerStudent(program: Command): void {
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
   addOptions(tr, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
   trainerOptions(tr);
-  tr.action(async (opts) => (await actions()).studentLabelsAction(opts));
+  tr.action(async (opts) => {
+    if (!(await launchIfAsked(opts))) await (await actions()).studentLabelsAction(opts);
+  });
 
   const d = program
     .command('distill')
@@ -70,5 +76,7 @@ export function registerStudent(program: Command): void {
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
   addOptions(d, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
   trainerOptions(d);
-  d.action(async (opts) => (await actions()).distillAction(opts));
+  d.action(async (opts) => {
+    if (!(await launchIfAsked(opts))) await (await actions()).distillAction(opts);
+  });
 }

@@ -1,8 +1,9 @@
 // `disranker teacher cpt|sft`: the teacher decoder's continued pre-training on clicks and its ranking fine-tuning.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CPT_DEFAULTS, SFT_DEFAULTS, TEACHER_SCORE_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type TeacherSize } from '../../pipeline/defaults.js';
 import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import { DisrankerError } from '../../util/errors.js';
+import { addLaunchOptions, launchIfAsked } from '../launch.js';
 import { addOptions, choice, int, nonNegative, positive } from '../options.js';
 
 /** The trainer's options every training command shares. */
@@ -20,6 +21,7 @@ function trainerOptions(cmd: Command, maxGradNorm: number | null): void {
     ['force', undefined, { help: 'replace a finished run made with other settings (only a disranker run folder)' }],
     ['quiet'],
   );
+  addLaunchOptions(cmd);
 }
 
 export function registerTeacher(program: Command): void {
@@ -41,7 +43,9 @@ export function registerTeacher(program: Command): void {
     .option('--weight <w>', 'draw examples by none (clicks) | pbm (a PBM\'s debiased relevance, by EM) | ipw (inverse propensity)', (raw: string) => choice(['none', 'pbm', 'ipw'] as const)('--weight', raw), 'none');
   addOptions(cpt, ['seed', 0], ['steps', CPT_DEFAULTS.steps], ['batchSize', CPT_DEFAULTS.batchSize], ['lr', CPT_DEFAULTS.lr]);
   trainerOptions(cpt, CPT_DEFAULTS.maxGradNorm);
-  cpt.action(async (opts) => (await import('../actions/teacher.js')).teacherCptAction(opts));
+  cpt.action(async (opts) => {
+    if (!(await launchIfAsked(opts))) await (await import('../actions/teacher.js')).teacherCptAction(opts);
+  });
 
   const sft = teacher
     .command('sft')
@@ -61,7 +65,9 @@ export function registerTeacher(program: Command): void {
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), SFT_DEFAULTS.evalEvery);
   addOptions(sft, ['seed', 0], ['steps', SFT_DEFAULTS.steps], ['lr', SFT_DEFAULTS.lr]);
   trainerOptions(sft, TRAIN_DEFAULTS.maxGradNorm);
-  sft.action(async (opts) => (await import('../actions/teacher.js')).teacherSftAction(opts));
+  sft.action(async (opts) => {
+    if (!(await launchIfAsked(opts))) await (await import('../actions/teacher.js')).teacherSftAction(opts);
+  });
   registerTeacherScore(teacher);
 }
 
@@ -79,6 +85,7 @@ export function registerTeacherScore(teacher: Command): void {
     .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), TEACHER_SCORE_DEFAULTS.maxLength)
     .option('--chunk-queries <n>', 'queries per chunk: the unit of progress, resume and sharding', (raw: string) => int(1)('--chunk-queries', raw), TEACHER_SCORE_DEFAULTS.chunkQueries);
   addOptions(score, ['bf16'], ['json', undefined, { help: 'print one JSON object (pairs, pairs/s)' }], ['quiet']);
+  score.addOption(new Option('--nproc <n>', 'score in n worker processes on this machine (shards i/n, 1 thread each), then merge into OUT/scores.jsonl').argParser((raw) => int(1, 256)('--nproc', raw)));
   score.action(async (opts) => (await import('../actions/teacher.js')).teacherScoreAction(opts));
   teacher
     .command('merge-scores')
