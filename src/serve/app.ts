@@ -174,7 +174,7 @@ interface CohereBody {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** A request's documents are encoded in up to this many chunks (of at least PIPELINE_MIN_CHUNK documents). */
+/** A request's documents are encoded in a first chunk of PIPELINE_MIN_CHUNK documents, then up to PIPELINE_CHUNKS − 1 more. */
 const PIPELINE_CHUNKS = 4;
 const PIPELINE_MIN_CHUNK = 8;
 
@@ -305,9 +305,12 @@ export async function buildApp(model: Scorer, options: AppOptions = {}): Promise
     }
     // Tokenisation overlaps the model: the documents are encoded in a few chunks (on the tokenizer threads), and
     // each chunk is queued as soon as it is encoded, so the model starts on the first while the rest are encoded.
-    const size = Math.max(PIPELINE_MIN_CHUNK, Math.ceil(docs.length / PIPELINE_CHUNKS));
+    // a small first chunk gets the model going soonest; the rest follow in a few larger ones
     const parts: RerankDocument[][] = [];
-    for (let i = 0; i < docs.length; i += size) parts.push(docs.slice(i, i + size));
+    const first = Math.min(docs.length, PIPELINE_MIN_CHUNK);
+    parts.push(docs.slice(0, first));
+    const size = Math.max(PIPELINE_MIN_CHUNK, Math.ceil((docs.length - first) / (PIPELINE_CHUNKS - 1)));
+    for (let i = first; i < docs.length; i += size) parts.push(docs.slice(i, i + size));
     const encodings = parts.map((p) => model.encode(query, p, truncate));
     for (const e of encodings) e.catch(() => {}); // awaited below, in order
     const jobs: Job[] = [];
