@@ -68,6 +68,8 @@ export const SFT_DEFAULTS = {
   labels: 'judged' as 'judged' | 'hidden',
   /** 0: full fine-tuning */
   loraR: 0,
+  /** weight of the CPT loss kept as a second task during SFT (0: off, the paper's recipe) */
+  lmWeight: 0,
   evalEvery: 100,
   /** a decoder from scratch (the SFT-only ablation) has the CPT decoder's shape */
   scratchModel: CPT_DEFAULTS.model,

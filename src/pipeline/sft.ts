@@ -17,7 +17,7 @@ import { evaluateRun } from '../eval/evaluate.js';
 import { parseMetricList } from '../eval/names.js';
 import type { BertForSequenceClassification } from '../models/bert.js';
 import { loadHfModel, saveHfModel, saveLoraAdapter } from '../models/hf.js';
-import { decoderRankingInputs } from '../models/inputs.js';
+import { decoderCptInputs, decoderRankingInputs } from '../models/inputs.js';
 import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
 import { addLora, type LoraAdapter } from '../models/lora.js';
 import { scorePairs } from '../models/score.js';
@@ -56,6 +56,11 @@ export interface SftStageOptions {
   labels?: 'judged' | 'hidden';
   /** LoRA rank (0: full fine-tuning) */
   loraR?: number;
+  /**
+   * Weight of a second task, the CPT loss (next-token loss on the positives' title + summary given the query), added
+   * to the rank loss so fine-tuning keeps what CPT learnt (0: off; needs an init folder with an LM head).
+   */
+  lmWeight?: number;
   evalEvery?: number;
   train?: Partial<TrainConfig>;
   force?: boolean;
@@ -110,6 +115,8 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
   const maxLength = opts.maxLength ?? SFT_DEFAULTS.maxLength;
   const labelsFrom = opts.labels ?? SFT_DEFAULTS.labels;
   const loraR = opts.loraR ?? SFT_DEFAULTS.loraR;
+  const lmWeight = opts.lmWeight ?? SFT_DEFAULTS.lmWeight;
+  if (lmWeight > 0 && !opts.init) throw new DisrankerError('DR_ERR_USAGE', '--lm-weight needs --init (a decoder folder with an LM head)');
   if (!(lossName in RANK_LOSSES)) throw new DisrankerError('DR_ERR_USAGE', `--loss: expected one of ${Object.keys(RANK_LOSSES).join(', ')}, got "${lossName}"`);
   const config = trainConfig({ steps, seed: opts.seed, lr: opts.lr ?? SFT_DEFAULTS.lr, evalEvery: opts.evalEvery ?? SFT_DEFAULTS.evalEvery, ...opts.train });
   const modelDir = opts.modelOut ?? join(opts.out, 'model');
@@ -148,7 +155,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     init: opts.init ? { path: opts.init, config_sha256: initHash } : { scratch: opts.model ?? {} },
     tokenizer: { path: tokDir, sha256: createHash('sha256').update(readFileSync(join(tokDir, 'tokenizer.json'))).digest('hex') },
     data: { path: opts.data, labels: labelsFrom, splits: source, fingerprint, train_queries: train_.length, dev_queries: devLists.size },
-    sft: { loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR },
+    sft: { loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR, lm_weight: lmWeight },
   };
   const runConfig = { train: resultConfig(config), ...identity };
   const { done } = await mainFirst(() => beginRun<SftStageResult>(opts.out, 'sft', runConfig, { force: opts.force, inputs: [opts.data, tokDir, ...(opts.init ? [opts.init] : [])] }));
@@ -161,9 +168,10 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
   manualSeed(opts.seed);
   let model: LlamaForCausalLM;
   if (opts.init) {
-    const loaded = loadHfModel(opts.init, { heads: { lm: false, score: true } });
+    const loaded = loadHfModel(opts.init, { heads: { lm: lmWeight > 0, score: true } });
     if (!(loaded.model instanceof LlamaForCausalLM)) throw new DisrankerError('DR_ERR_MODEL', `${opts.init}: ranking SFT needs a decoder (LLaMA/Qwen2), this is ${loaded.architecture}`);
     model = loaded.model;
+    if (lmWeight > 0 && model.lm_head) throw new DisrankerError('DR_ERR_USAGE', `${opts.init}: --lm-weight supports decoders with tied embeddings only (this one has its own lm_head)`);
   } else {
     model = new LlamaForCausalLM(
       llamaConfig({
@@ -218,7 +226,12 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
           const y = tensor(groups.map((g) => [...g.labels, ...Array.from({ length: width - g.items.length }, () => -1)]));
           // padding (label −1) scores −1e4: no softmax mass, no pair
           const s = model.rank(inputs).view(groups.length, width).add(y.lt(0).float().mul(-1e4));
-          const loss = lossName === 'listwise' ? RANK_LOSSES.listwise(s, y.clamp(0)) : RANK_LOSSES[lossName](s, y, margin);
+          let loss = lossName === 'listwise' ? RANK_LOSSES.listwise(s, y.clamp(0)) : RANK_LOSSES[lossName](s, y, margin);
+          if (lmWeight > 0) {
+            // the second task: CPT's next-token loss on each group's best-labelled document given the query
+            const { inputs: cpt, labels } = decoderCptInputs(tok, groups.map((g) => g.items[g.labels.indexOf(Math.max(...g.labels))]), { maxLength });
+            loss = loss.add(model.lmLoss(cpt, labels).mul(lmWeight));
+          }
           return { loss, examples: items.length, tokens: inputs.attentionMask!.sum().item() };
         },
         evaluate: () => {
@@ -240,7 +253,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
       init: opts.init ?? 'scratch',
       steps,
       losses: { kind: lossName, first10_mean: loss.first, last10_mean: loss.last },
-      hyperparameters: { ...config, loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR },
+      hyperparameters: { ...config, loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR, lm_weight: lmWeight },
       dev: { best: result.best, evals: result.evals },
     };
     if (adapter) {

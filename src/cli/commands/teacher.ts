@@ -62,6 +62,7 @@ export function registerTeacher(program: Command): void {
     .option('--max-length <n>', 'tokens of the ranking input', (raw: string) => int(8)('--max-length', raw), SFT_DEFAULTS.maxLength)
     .option('--labels <which>', 'judged (qrels.txt) | hidden (a synthetic world\'s hidden labels, standing in for more annotation)', (raw: string) => choice(['judged', 'hidden'] as const)('--labels', raw), SFT_DEFAULTS.labels)
     .option('--lora-r <n>', 'LoRA rank on every projection (0: full fine-tuning)', (raw: string) => int(0)('--lora-r', raw), SFT_DEFAULTS.loraR)
+    .option('--lm-weight <x>', 'keep the CPT loss on the positives as a second task with this weight (0: off)', (raw: string) => nonNegative('--lm-weight', raw), SFT_DEFAULTS.lmWeight)
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), SFT_DEFAULTS.evalEvery);
   addOptions(sft, ['seed', 0], ['steps', SFT_DEFAULTS.steps], ['lr', SFT_DEFAULTS.lr]);
   trainerOptions(sft, TRAIN_DEFAULTS.maxGradNorm);
