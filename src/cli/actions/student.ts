@@ -2,34 +2,9 @@
 import { distillStage, type DistillLoss, type Normalization } from '../../pipeline/distill.js';
 import type { StudentSize } from '../../pipeline/defaults.js';
 import { studentLabelsStage, studentPretrainStage, type StudentTrainResult } from '../../pipeline/student.js';
-import type { TrainConfig } from '../../train/trainer.js';
 import type { Reporter } from '../../util/reporter.js';
 import { consoleReporter } from '../reporter.js';
-
-interface TrainerFlags {
-  gradAccum: number;
-  weightDecay: number;
-  maxGradNorm: number;
-  bf16?: boolean;
-  skipNonFinite?: boolean;
-  checkpointEvery: number;
-  logEvery: number;
-  fresh?: boolean;
-  force?: boolean;
-  quiet?: boolean;
-}
-
-function trainerConfig(o: TrainerFlags): Partial<TrainConfig> {
-  return {
-    gradAccum: o.gradAccum,
-    weightDecay: o.weightDecay,
-    maxGradNorm: o.maxGradNorm > 0 ? o.maxGradNorm : null,
-    bf16: Boolean(o.bf16),
-    nonFinite: o.skipNonFinite ? 'skip' : 'stop',
-    checkpointEvery: o.checkpointEvery,
-    logEvery: o.logEvery,
-  };
-}
+import { trainerConfig, type TrainerFlags } from '../train-flags.js';
 
 function summary(reporter: Reporter, what: string, r: StudentTrainResult): void {
   for (const e of r.dev) reporter.info(`  dev at step ${e.step}: nDCG@10 ${e.metrics.ndcg_cut_10.toFixed(4)}, PNR ${e.metrics.pnr.toFixed(3)}`);

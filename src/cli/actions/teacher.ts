@@ -4,35 +4,10 @@ import { cptStage } from '../../pipeline/cpt.js';
 import { TEACHER_SIZES, type TeacherSize } from '../../pipeline/defaults.js';
 import { rerankStage } from '../../pipeline/rerank.js';
 import { sftStage } from '../../pipeline/sft.js';
-import type { TrainConfig } from '../../train/trainer.js';
 import { DisrankerError } from '../../util/errors.js';
 import { isWorker, launchIfAsked } from '../launch.js';
 import { consoleReporter } from '../reporter.js';
-
-interface TrainerFlags {
-  gradAccum: number;
-  weightDecay: number;
-  maxGradNorm: number;
-  bf16?: boolean;
-  skipNonFinite?: boolean;
-  checkpointEvery: number;
-  logEvery: number;
-  fresh?: boolean;
-  force?: boolean;
-  quiet?: boolean;
-}
-
-function trainerConfig(o: TrainerFlags): Partial<TrainConfig> {
-  return {
-    gradAccum: o.gradAccum,
-    weightDecay: o.weightDecay,
-    maxGradNorm: o.maxGradNorm > 0 ? o.maxGradNorm : null,
-    bf16: Boolean(o.bf16),
-    nonFinite: o.skipNonFinite ? 'skip' : 'stop',
-    checkpointEvery: o.checkpointEvery,
-    logEvery: o.logEvery,
-  };
-}
+import { trainerConfig, type TrainerFlags } from '../train-flags.js';
 
 export async function teacherCptAction(
   o: TrainerFlags & { data: string; out: string; tokenizer?: string; init?: string; size: TeacherSize; loraR: number; maxLength: number; minDwell: number; skipAbove?: boolean; lastClick?: boolean; dedup: boolean; weight: 'none' | 'pbm' | 'ipw'; seed: number; steps: number; batchSize: number; lr: number },

@@ -2,26 +2,9 @@
 // label-only baseline and distillation of the teacher's scores.
 import type { Command } from 'commander';
 import { DISTILL_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
-import { TRAIN_DEFAULTS } from '../../train/defaults.js';
-import { addLaunchOptions, launchIfAsked } from '../launch.js';
+import { launchIfAsked } from '../launch.js';
+import { addTrainerOptions } from '../train-flags.js';
 import { addOptions, choice, int, nonNegative } from '../options.js';
-
-function trainerOptions(cmd: Command): void {
-  addOptions(
-    cmd,
-    ['gradAccum', TRAIN_DEFAULTS.gradAccum],
-    ['weightDecay', TRAIN_DEFAULTS.weightDecay],
-    ['maxGradNorm', TRAIN_DEFAULTS.maxGradNorm ?? 0],
-    ['bf16'],
-    ['skipNonFinite'],
-    ['checkpointEvery', TRAIN_DEFAULTS.checkpointEvery],
-    ['logEvery', TRAIN_DEFAULTS.logEvery],
-    ['fresh'],
-    ['force', undefined, { help: 'replace a finished run made with other settings (only a disranker run folder)' }],
-    ['quiet'],
-  );
-  addLaunchOptions(cmd);
-}
 
 const actions = () => import('../actions/student.js');
 
@@ -36,7 +19,7 @@ export function registerStudent(program: Command): void {
     .option('--vocab-size <n>', 'WordPiece vocabulary size', (raw: string) => int(100)('--vocab-size', raw), STUDENT_PRETRAIN_DEFAULTS.vocabSize)
     .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_PRETRAIN_DEFAULTS.maxLength);
   addOptions(pre, ['seed', 0], ['steps', STUDENT_PRETRAIN_DEFAULTS.steps], ['batchSize', STUDENT_PRETRAIN_DEFAULTS.batchSize], ['lr', STUDENT_PRETRAIN_DEFAULTS.lr]);
-  trainerOptions(pre);
+  addTrainerOptions(pre);
   pre.action(async (opts) => {
     if (!(await launchIfAsked(opts))) await (await actions()).studentPretrainAction(opts);
   });
@@ -54,7 +37,7 @@ export function registerStudent(program: Command): void {
     .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
   addOptions(tr, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
-  trainerOptions(tr);
+  addTrainerOptions(tr);
   tr.action(async (opts) => {
     if (!(await launchIfAsked(opts))) await (await actions()).studentLabelsAction(opts);
   });
@@ -75,7 +58,7 @@ export function registerStudent(program: Command): void {
     .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
   addOptions(d, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
-  trainerOptions(d);
+  addTrainerOptions(d);
   d.action(async (opts) => {
     if (!(await launchIfAsked(opts))) await (await actions()).distillAction(opts);
   });

@@ -1,28 +1,10 @@
 // `disranker teacher cpt|sft`: the teacher decoder's continued pre-training on clicks and its ranking fine-tuning.
 import { Option, type Command } from 'commander';
 import { CPT_DEFAULTS, SFT_DEFAULTS, TEACHER_SCORE_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type TeacherSize } from '../../pipeline/defaults.js';
-import { TRAIN_DEFAULTS } from '../../train/defaults.js';
 import { DisrankerError } from '../../util/errors.js';
-import { addLaunchOptions, launchIfAsked } from '../launch.js';
+import { launchIfAsked } from '../launch.js';
+import { addTrainerOptions } from '../train-flags.js';
 import { addOptions, choice, int, nonNegative, positive } from '../options.js';
-
-/** The trainer's options every training command shares. */
-function trainerOptions(cmd: Command, maxGradNorm: number | null): void {
-  addOptions(
-    cmd,
-    ['gradAccum', TRAIN_DEFAULTS.gradAccum],
-    ['weightDecay', TRAIN_DEFAULTS.weightDecay],
-    ['maxGradNorm', maxGradNorm ?? 0],
-    ['bf16'],
-    ['skipNonFinite'],
-    ['checkpointEvery', TRAIN_DEFAULTS.checkpointEvery],
-    ['logEvery', TRAIN_DEFAULTS.logEvery],
-    ['fresh'],
-    ['force', undefined, { help: 'replace a finished run made with other settings (only a disranker run folder)' }],
-    ['quiet'],
-  );
-  addLaunchOptions(cmd);
-}
 
 export function registerTeacher(program: Command): void {
   const teacher = program.command('teacher').description('the teacher decoder: continued pre-training on clicks (cpt), ranking fine-tuning (sft)');
@@ -42,7 +24,7 @@ export function registerTeacher(program: Command): void {
     .option('--dedup', 'one example per (query, document) pair, drawn by its click count (or --weight), instead of one per click', CPT_DEFAULTS.dedup)
     .option('--weight <w>', 'draw examples by none (clicks) | pbm (a PBM\'s debiased relevance, by EM) | ipw (inverse propensity)', (raw: string) => choice(['none', 'pbm', 'ipw'] as const)('--weight', raw), 'none');
   addOptions(cpt, ['seed', 0], ['steps', CPT_DEFAULTS.steps], ['batchSize', CPT_DEFAULTS.batchSize], ['lr', CPT_DEFAULTS.lr]);
-  trainerOptions(cpt, CPT_DEFAULTS.maxGradNorm);
+  addTrainerOptions(cpt, CPT_DEFAULTS.maxGradNorm);
   cpt.action(async (opts) => {
     if (!(await launchIfAsked(opts))) await (await import('../actions/teacher.js')).teacherCptAction(opts);
   });
@@ -65,7 +47,7 @@ export function registerTeacher(program: Command): void {
     .option('--lm-weight <x>', 'keep the CPT loss on the positives as a second task with this weight (0: off)', (raw: string) => nonNegative('--lm-weight', raw), SFT_DEFAULTS.lmWeight)
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), SFT_DEFAULTS.evalEvery);
   addOptions(sft, ['seed', 0], ['steps', SFT_DEFAULTS.steps], ['lr', SFT_DEFAULTS.lr]);
-  trainerOptions(sft, TRAIN_DEFAULTS.maxGradNorm);
+  addTrainerOptions(sft);
   sft.action(async (opts) => {
     if (!(await launchIfAsked(opts))) await (await import('../actions/teacher.js')).teacherSftAction(opts);
   });
