@@ -5,19 +5,19 @@
 // deviation); `affine` (one global affine map to mean 0 and standard deviation 1). Under a point-wise loss the
 // student learns absolute scores, so this matters; Margin-MSE is invariant to a per-query shift.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed, tensor } from '../engine/index.js';
 import { bertPairInputs } from '../models/inputs.js';
 import { loadTokenizer, type QueryDocument } from '../text/index.js';
 import { hybridDistillLoss } from '../train/losses/hybrid.js';
-import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
+import { lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
 import { DisrankerError, InputError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { DISTILL_DEFAULTS, STUDENT_TRAIN_DEFAULTS } from './defaults.js';
-import { beginRun, finishRun } from './run-folder.js';
-import { isMainRank, mainFirst } from '../train/distributed.js';
+import { beginRun, finishTrainingRun, rankerResult } from './run-folder.js';
+import { mainFirst } from '../train/distributed.js';
 import { devMetrics, loadStudent, rankingData, saveStudent, type StudentTrainResult } from './student.js';
 
 export type DistillLoss = 'pointwise' | 'margin' | 'hybrid';
@@ -162,19 +162,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
       hyperparameters: { ...config, loss: lossName, alpha, beta, normalize, queries_per_step: Q, candidates_per_query: K, max_length: maxLength },
       dev: { best: result.best, evals: result.evals },
     });
-    const out: StudentTrainResult = {
-      modelDir,
-      steps: result.steps,
-      resumedFrom: result.resumedFrom,
-      loss: { first10: loss.first, last10: loss.last },
-      dev: result.evals,
-      best: result.best ? { step: result.best.step, ndcg_cut_10: result.best.metrics.ndcg_cut_10, pnr: result.best.metrics.pnr } : null,
-      metricsFile: result.metricsFile,
-      seconds: result.seconds,
-    };
-    finishRun(opts.out, 'distill', runConfig, out);
-    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
-    return out;
+    return finishTrainingRun(opts.out, 'distill', runConfig, rankerResult(modelDir, result));
   } finally {
     model.dispose();
   }

@@ -8,6 +8,7 @@ import { DisrankerError } from '../util/errors.js';
 import { assertSafeOutput, STAGE_MARKER, writeFileAtomicSync } from '../util/fs.js';
 import { configDifferences } from '../train/checkpoint.js';
 import { isMainRank } from '../train/distributed.js';
+import { CHECKPOINT_DIR, lossSummary, type TrainResult } from '../train/trainer.js';
 
 export const RUN_MARKER = STAGE_MARKER;
 export const RUN_FORMAT = 'disranker.run';
@@ -89,4 +90,39 @@ function isFolder(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What every ranker-training stage returns: its model, steps, losses and dev evaluations. */
+export interface RankerTrainResult {
+  modelDir: string;
+  steps: number;
+  resumedFrom: number;
+  loss: { first10: number; last10: number };
+  dev: { step: number; metrics: Record<string, number> }[];
+  best: { step: number; ndcg_cut_10: number; pnr: number } | null;
+  metricsFile: string;
+  seconds: number;
+  cached?: boolean;
+}
+
+/** The stage's result from the trainer's (keep-best on dev nDCG@10 and PNR). */
+export function rankerResult(modelDir: string, r: TrainResult): RankerTrainResult {
+  const loss = lossSummary(r.losses);
+  return {
+    modelDir,
+    steps: r.steps,
+    resumedFrom: r.resumedFrom,
+    loss: { first10: loss.first, last10: loss.last },
+    dev: r.evals,
+    best: r.best ? { step: r.best.step, ndcg_cut_10: r.best.metrics.ndcg_cut_10, pnr: r.best.metrics.pnr } : null,
+    metricsFile: r.metricsFile,
+    seconds: r.seconds,
+  };
+}
+
+/** Marks the stage finished with its result; its checkpoint goes (the model folder holds the result). */
+export function finishTrainingRun<R>(dir: string, stage: string, config: Record<string, unknown>, result: R): R {
+  finishRun(dir, stage, config, result);
+  if (isMainRank()) rmSync(join(dir, CHECKPOINT_DIR), { recursive: true, force: true });
+  return result;
 }

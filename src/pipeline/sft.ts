@@ -6,7 +6,7 @@
 // is measured every `evalEvery` steps and the best weights are kept. The result is a Hugging Face
 // LlamaForSequenceClassification / Qwen2ForSequenceClassification folder (+ the LoRA adapter when LoRA is used).
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../data/dataset.js';
 import { judgedSplits } from '../data/sets/split.js';
@@ -23,12 +23,12 @@ import { addLora, type LoraAdapter } from '../models/lora.js';
 import { scorePairs } from '../models/score.js';
 import { loadTokenizer, type QueryDocument } from '../text/index.js';
 import { RANK_LOSSES, type RankLossName } from '../train/losses/index.js';
-import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
+import { lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
 import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { SFT_DEFAULTS } from './defaults.js';
-import { beginRun, finishRun } from './run-folder.js';
+import { beginRun, finishTrainingRun, rankerResult } from './run-folder.js';
 import { isMainRank, mainFirst } from '../train/distributed.js';
 
 export interface SftStageOptions {
@@ -267,22 +267,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
       saveHfModel(modelDir, model, { card });
       for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
     }
-    const out: SftStageResult = {
-      modelDir,
-      adapterDir,
-      trainQueries: train_.length,
-      devQueries: devLists.size,
-      steps: result.steps,
-      resumedFrom: result.resumedFrom,
-      loss: { first10: loss.first, last10: loss.last },
-      dev: result.evals,
-      best: result.best ? { step: result.best.step, ndcg_cut_10: result.best.metrics.ndcg_cut_10, pnr: result.best.metrics.pnr } : null,
-      metricsFile: result.metricsFile,
-      seconds: result.seconds,
-    };
-    finishRun(opts.out, 'sft', runConfig, out);
-    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
-    return out;
+    return finishTrainingRun(opts.out, 'sft', runConfig, { ...rankerResult(modelDir, result), adapterDir, trainQueries: train_.length, devQueries: devLists.size } as SftStageResult);
   } finally {
     model.dispose();
   }

@@ -24,7 +24,7 @@ import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from './defaults.js';
-import { beginRun, finishRun } from './run-folder.js';
+import { beginRun, finishRun, finishTrainingRun, rankerResult, type RankerTrainResult } from './run-folder.js';
 import { isMainRank, mainFirst } from '../train/distributed.js';
 import { rerankQueries } from './sft.js';
 
@@ -189,17 +189,8 @@ export interface StudentLabelsOptions {
   fresh?: boolean;
 }
 
-export interface StudentTrainResult {
-  modelDir: string;
-  steps: number;
-  resumedFrom: number;
-  loss: { first10: number; last10: number };
-  dev: { step: number; metrics: Record<string, number> }[];
-  best: { step: number; ndcg_cut_10: number; pnr: number } | null;
-  metricsFile: string;
-  seconds: number;
-  cached?: boolean;
-}
+/** What the label-only student and the distilled students return. */
+export type StudentTrainResult = RankerTrainResult;
 
 /** Loads a BERT cross-encoder folder (a classifier head is created when the folder has none). */
 export function loadStudent(dir: string): BertForSequenceClassification {
@@ -299,19 +290,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
       hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, max_length: maxLength },
       dev: { best: result.best, evals: result.evals },
     });
-    const out: StudentTrainResult = {
-      modelDir,
-      steps: result.steps,
-      resumedFrom: result.resumedFrom,
-      loss: { first10: loss.first, last10: loss.last },
-      dev: result.evals,
-      best: result.best ? { step: result.best.step, ndcg_cut_10: result.best.metrics.ndcg_cut_10, pnr: result.best.metrics.pnr } : null,
-      metricsFile: result.metricsFile,
-      seconds: result.seconds,
-    };
-    finishRun(opts.out, 'student-labels', runConfig, out);
-    if (isMainRank()) rmSync(join(opts.out, CHECKPOINT_DIR), { recursive: true, force: true });
-    return out;
+    return finishTrainingRun(opts.out, 'student-labels', runConfig, rankerResult(modelDir, result));
   } finally {
     model.dispose();
   }
