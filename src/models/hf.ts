@@ -25,6 +25,7 @@ import {
   type DType,
   type Tensor,
 } from '../engine/index.js';
+import { sortKeys } from '../util/json.js';
 import { DisrankerError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fs.js';
 import { BERT_DEFAULTS, bertConfig, BertForSequenceClassification, type BertConfig } from './bert.js';
@@ -123,19 +124,7 @@ function readJson(file: string, dir: string): Record<string, unknown> {
 
 /** JSON with object keys sorted at every level, 2-space indent, trailing newline (stable bytes). */
 export function stableJson(v: unknown): string {
-  const sort = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sort);
-    if (x && typeof x === 'object') {
-      return Object.fromEntries(
-        Object.keys(x as object)
-          .sort()
-          .filter((k) => (x as Record<string, unknown>)[k] !== undefined)
-          .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
-      );
-    }
-    return x;
-  };
-  return JSON.stringify(sort(v), null, 2) + '\n';
+  return JSON.stringify(sortKeys(v), null, 2) + '\n';
 }
 
 /** The config fields a typed config knows, taken from config.json (absent ones fall back to the defaults). */

@@ -15,6 +15,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { basename, join } from 'node:path';
 import { DisrankerError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fs.js';
+import { canonicalJson } from '../util/json.js';
+
+export { canonicalJson };
 
 export const CHECKPOINT_FORMAT = 'disranker.checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -50,23 +53,6 @@ export interface CheckpointState {
 
 export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-/** JSON with sorted keys, so equal values always give equal text (and equal checksums). */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(sortKeys(v));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.keys(v as object)
-        .sort()
-        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-    );
-  }
-  return v;
 }
 
 function stateChecksum(s: CheckpointState): string {
