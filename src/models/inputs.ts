@@ -13,7 +13,7 @@ import {
 } from '../text/index.js';
 import { DisrankerError } from '../util/errors.js';
 import type { BertInputs } from './bert.js';
-import type { DecoderInputs } from './llama.js';
+import { llamaConfig, type DecoderInputs, type LlamaConfig } from './llama.js';
 
 /**
  * Throw a DR_ERR_MODEL error naming the tokenizer when its ids do not fit the model's embedding (vocab_size), instead
@@ -78,4 +78,15 @@ export function decoderCptInputs(
 ): { inputs: DecoderInputs; labels: Tensor } {
   const t = batchTensors(encodeCptExamples(tok, items, opts), opts.device);
   return { inputs: { inputIds: t.inputIds, attentionMask: t.attentionMask }, labels: t.labels! };
+}
+
+/** A decoder config of the given shape for a tokenizer: its vocabulary size and its bos/eos/pad ids (pad: eos when none). */
+export function decoderConfigFor(tok: TextTokenizer, shape: Partial<LlamaConfig>): LlamaConfig {
+  return llamaConfig({
+    ...shape,
+    vocab_size: tok.vocabSize,
+    bos_token_id: tok.special.bos?.id ?? null,
+    eos_token_id: tok.special.eos!.id,
+    pad_token_id: tok.special.pad?.id ?? tok.special.eos!.id,
+  });
 }

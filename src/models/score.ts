@@ -2,10 +2,10 @@
 // of the final `</s>` through `score`) or a BERT cross-encoder (the student: logits[:, 0]). Pairs are batched by
 // length (sorted by their text length, so a batch pads little) in batches of at most `batchSize`, without
 // gradients, optionally under bf16 autocast; scores come back in the input order.
-import { autocast, noGrad, tidy } from '../engine/index.js';
+import { autocast, crossEntropy, noGrad, tidy } from '../engine/index.js';
 import type { QueryDocument, TextTokenizer } from '../text/index.js';
 import { BertForSequenceClassification } from './bert.js';
-import { bertPairInputs, decoderRankingInputs } from './inputs.js';
+import { bertPairInputs, decoderCptInputs, decoderRankingInputs } from './inputs.js';
 import type { LlamaForCausalLM } from './llama.js';
 
 export const SCORE_DEFAULTS = { batchSize: 32, maxLength: 128 };
@@ -66,4 +66,31 @@ export function scorePairs(
   }
   stats.seconds = (performance.now() - t0) / 1000;
   return { scores, stats };
+}
+
+/**
+ * CPT's objective per item: the summed next-token NLL of the document's tokens (title + summary + eos) given the
+ * query, and how many tokens that is, in batches of `batch` without gradients. Mean log-likelihoods and perplexity
+ * are derived from these.
+ */
+export function targetNll(model: LlamaForCausalLM, tok: TextTokenizer, items: QueryDocument[], opts: { maxLength: number; batch?: number }): { nll: number[]; tokens: number[] } {
+  const B = opts.batch ?? 64;
+  const nll: number[] = [];
+  const tokens: number[] = [];
+  for (let i = 0; i < items.length; i += B) {
+    const [s, n] = tidy(() =>
+      noGrad(() => {
+        const { inputs, labels } = decoderCptInputs(tok, items.slice(i, i + B), { maxLength: opts.maxLength });
+        const logits = model.forward(inputs); // (B, T, V)
+        const [b, T, V] = logits.shape;
+        const predicted = logits.narrow(1, 0, T - 1).reshape(b * (T - 1), V).to('float32'); // position t predicts t + 1
+        const targets = labels.narrow(1, 1, T - 1).reshape(b * (T - 1));
+        const perToken = crossEntropy(predicted, targets, { reduction: 'none' }).view(b, T - 1); // 0 where ignored
+        return [perToken.sum(1).toArray() as number[], targets.view(b, T - 1).ne(-100).sum(1).toArray() as number[]];
+      }),
+    );
+    nll.push(...s);
+    tokens.push(...n);
+  }
+  return { nll, tokens };
 }

@@ -8,12 +8,13 @@ import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../data/dataset.js';
 import { cptRecords, type CptCounts, type CptRecord } from '../data/sets/training-sets.js';
-import { crossEntropy, manualSeed, noGrad, tidy } from '../engine/index.js';
+import { manualSeed } from '../engine/index.js';
+import { targetNll } from '../models/score.js';
 import { loadHfModel, saveHfModel } from '../models/hf.js';
 import { addLora } from '../models/lora.js';
-import { decoderCptInputs } from '../models/inputs.js';
+import { decoderConfigFor, decoderCptInputs } from '../models/inputs.js';
 import { generateForQueries } from '../models/generate.js';
-import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
+import { LlamaForCausalLM, type LlamaConfig } from '../models/llama.js';
 import { loadTokenizer, type TextTokenizer } from '../text/index.js';
 import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
 import { DisrankerError } from '../util/errors.js';
@@ -153,15 +154,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
     return { ...early.done, cached: true };
   }
   const tok = loadTokenizer(tokDir);
-  const modelConfig = llamaConfig({
-    ...CPT_DEFAULTS.model,
-    max_position_embeddings: maxLength,
-    ...opts.model,
-    vocab_size: tok.vocabSize,
-    bos_token_id: tok.special.bos?.id ?? null,
-    eos_token_id: tok.special.eos!.id,
-    pad_token_id: tok.special.pad?.id ?? tok.special.eos!.id,
-  });
+  const modelConfig = decoderConfigFor(tok, { ...CPT_DEFAULTS.model, max_position_embeddings: maxLength, ...opts.model });
   const identity = {
     model: opts.init ? modelIdentity : modelConfig,
     init: opts.init ?? null,
@@ -271,22 +264,7 @@ function searchCdf(c: Float64Array, x: number): number {
 }
 
 /** exp(mean next-token NLL over the target tokens of `records`), in batches, without gradients. */
-export function perplexity(model: LlamaForCausalLM, tok: TextTokenizer, records: CptRecord[], maxLength: number, batch = 64): number {
-  let nll = 0;
-  let count = 0;
-  for (let i = 0; i < records.length; i += batch) {
-    const [s, n] = tidy(() =>
-      noGrad(() => {
-        const { inputs, labels } = decoderCptInputs(tok, records.slice(i, i + batch), { maxLength });
-        const logits = model.forward(inputs); // (B, T, V)
-        const [B, T, V] = logits.shape;
-        const predicted = logits.narrow(1, 0, T - 1).reshape(B * (T - 1), V).to('float32');
-        const targets = labels.narrow(1, 1, T - 1).reshape(B * (T - 1));
-        return [crossEntropy(predicted, targets, { reduction: 'sum', ignoreIndex: -100 }).item(), targets.ne(-100).sum().item()];
-      }),
-    );
-    nll += s;
-    count += n;
-  }
-  return Math.exp(nll / Math.max(1, count));
+export function perplexity(model: LlamaForCausalLM, tok: TextTokenizer, records: CptRecord[], maxLength: number): number {
+  const { nll, tokens } = targetNll(model, tok, records, { maxLength });
+  return Math.exp(nll.reduce((a, b) => a + b, 0) / Math.max(1, tokens.reduce((a, b) => a + b, 0)));
 }

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { Bm25Index, documentText } from '../data/bm25.js';
 import { openDataset } from '../data/dataset.js';
 import { formatRun, type Run } from '../data/trec.js';
-import { crossEntropy, noGrad, tidy } from '../engine/index.js';
-import { decoderCptInputs } from '../models/inputs.js';
+import { targetNll } from '../models/score.js';
 import type { LlamaForCausalLM } from '../models/llama.js';
 import type { QueryDocument, TextTokenizer } from '../text/index.js';
 import { writeFileAtomicSync } from '../util/fs.js';
@@ -66,23 +65,6 @@ export async function rankJudgedStage(opts: RankJudgedOptions, reporter: Reporte
 
 /** Mean log-probability per target token of each item's document given its query (CPT's own objective), in batches. */
 export function meanLogLikelihood(model: LlamaForCausalLM, tok: TextTokenizer, items: QueryDocument[], maxLength: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < items.length; i += LIKELIHOOD_BATCH) {
-    const chunk = items.slice(i, i + LIKELIHOOD_BATCH);
-    out.push(
-      ...tidy(() =>
-        noGrad(() => {
-          const { inputs, labels } = decoderCptInputs(tok, chunk, { maxLength });
-          const logits = model.forward(inputs); // (B, T, V)
-          const [B, T, V] = logits.shape;
-          const predicted = logits.slice(1, 0, T - 1).reshape(B * (T - 1), V); // position t predicts token t + 1
-          const targets = labels.slice(1, 1).reshape(B * (T - 1));
-          const nll = crossEntropy(predicted, targets, { reduction: 'none' }).view(B, T - 1); // 0 where ignored
-          const count = targets.view(B, T - 1).ne(-100).sum(1).float().clamp(1);
-          return nll.sum(1).div(count).neg().toArray() as number[];
-        }),
-      ),
-    );
-  }
-  return out;
+  const { nll, tokens } = targetNll(model, tok, items, { maxLength, batch: LIKELIHOOD_BATCH });
+  return nll.map((x, i) => -x / Math.max(1, tokens[i]));
 }

@@ -17,8 +17,8 @@ import { evaluateRun } from '../eval/evaluate.js';
 import { parseMetricList } from '../eval/names.js';
 import type { BertForSequenceClassification } from '../models/bert.js';
 import { loadHfModel, saveHfModel, saveLoraAdapter } from '../models/hf.js';
-import { decoderCptInputs, decoderRankingInputs } from '../models/inputs.js';
-import { LlamaForCausalLM, llamaConfig, type LlamaConfig } from '../models/llama.js';
+import { decoderConfigFor, decoderCptInputs, decoderRankingInputs } from '../models/inputs.js';
+import { LlamaForCausalLM, type LlamaConfig } from '../models/llama.js';
 import { addLora, type LoraAdapter } from '../models/lora.js';
 import { scorePairs } from '../models/score.js';
 import { loadTokenizer, type QueryDocument } from '../text/index.js';
@@ -28,7 +28,7 @@ import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { SFT_DEFAULTS } from './defaults.js';
-import { beginRun, finishTrainingRun, rankerResult } from './run-folder.js';
+import { beginRun, finishTrainingRun, rankerResult, type RankerTrainResult } from './run-folder.js';
 import { isMainRank, mainFirst } from '../train/distributed.js';
 
 export interface SftStageOptions {
@@ -67,19 +67,10 @@ export interface SftStageOptions {
   fresh?: boolean;
 }
 
-export interface SftStageResult {
-  modelDir: string;
+export interface SftStageResult extends RankerTrainResult {
   adapterDir: string | null;
   trainQueries: number;
   devQueries: number;
-  steps: number;
-  resumedFrom: number;
-  loss: { first10: number; last10: number };
-  dev: { step: number; metrics: Record<string, number> }[];
-  best: { step: number; ndcg_cut_10: number; pnr: number } | null;
-  metricsFile: string;
-  seconds: number;
-  cached?: boolean;
 }
 
 interface Group {
@@ -174,15 +165,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     if (lmWeight > 0 && model.lm_head) throw new DisrankerError('DR_ERR_USAGE', `${opts.init}: --lm-weight supports decoders with tied embeddings only (this one has its own lm_head)`);
   } else {
     model = new LlamaForCausalLM(
-      llamaConfig({
-        ...SFT_DEFAULTS.scratchModel,
-        max_position_embeddings: maxLength,
-        ...opts.model,
-        vocab_size: tok.vocabSize,
-        bos_token_id: tok.special.bos?.id ?? null,
-        eos_token_id: tok.special.eos!.id,
-        pad_token_id: tok.special.pad?.id ?? tok.special.eos!.id,
-      }),
+      decoderConfigFor(tok, { ...SFT_DEFAULTS.scratchModel, max_position_embeddings: maxLength, ...opts.model }),
       { lm: false, score: true },
     );
   }
@@ -267,7 +250,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
       saveHfModel(modelDir, model, { card });
       for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokDir, f))) copyFileSync(join(tokDir, f), join(modelDir, f));
     }
-    return finishTrainingRun(opts.out, 'sft', runConfig, { ...rankerResult(modelDir, result), adapterDir, trainQueries: train_.length, devQueries: devLists.size } as SftStageResult);
+    return finishTrainingRun(opts.out, 'sft', runConfig, { ...rankerResult(modelDir, result), adapterDir, trainQueries: train_.length, devQueries: devLists.size });
   } finally {
     model.dispose();
   }
