@@ -4,7 +4,7 @@
 import { Option, type Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
 import { choice, int, MAX_THREADS, nonNegative, positive, seed, type Parser } from '../util/flags.js';
-import { MAX_BOOTSTRAP, MAX_PERMUTATIONS } from '../eval/significance.js';
+import { MAX_BOOTSTRAP, MAX_PERMUTATIONS } from '../eval/defaults.js';
 
 export { choice, int, nonNegative, positive, seed };
 

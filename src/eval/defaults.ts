@@ -15,3 +15,8 @@ export const EVAL_DEFAULTS = {
   bootstrap: DEFAULT_BOOTSTRAP,
   alpha: DEFAULT_ALPHA,
 } as const;
+
+/** Most rounds of the permutation test (p-values resolve to 1e-6; time grows as rounds × queries). */
+export const MAX_PERMUTATIONS = 1_000_000;
+/** Most bootstrap resamples (each keeps one float64 mean: 8 MB at the limit). */
+export const MAX_BOOTSTRAP = 1_000_000;

@@ -11,13 +11,9 @@
 import { studentTTwoSided } from './stats.js';
 import { Random } from '../util/random.js';
 import { boundedIntFlag } from '../util/flags.js';
-import { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED } from './defaults.js';
+import { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED, MAX_BOOTSTRAP, MAX_PERMUTATIONS } from './defaults.js';
 
-export { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED };
-/** Most rounds of the permutation test (p-values resolve to 1e-6; time grows as rounds × queries). */
-export const MAX_PERMUTATIONS = 1_000_000;
-/** Most bootstrap resamples (each keeps one float64 mean: 8 MB at the limit). */
-export const MAX_BOOTSTRAP = 1_000_000;
+export { DEFAULT_BOOTSTRAP, DEFAULT_PERMUTATIONS, DEFAULT_SEED, MAX_BOOTSTRAP, MAX_PERMUTATIONS };
 
 /** `--permutations` checked: an integer in 1 … MAX_PERMUTATIONS. */
 export function checkPermutations(value: string | number): number {

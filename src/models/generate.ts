@@ -11,11 +11,10 @@ import { DisrankerError } from '../util/errors.js';
 import type { TextTokenizer } from '../text/index.js';
 import { RANKLLAMA_TEMPLATE } from '../text/index.js';
 import { firstEos, type LlamaForCausalLM } from './llama.js';
+import { GENERATE_DEFAULTS, MAX_NEW_TOKENS } from './defaults.js';
 import { checkTokenizerFits } from './inputs.js';
 import { checkSeed, mulberry32 } from '../util/random.js';
 
-/** The defaults of generation, written once (the CLI shows them). */
-export const GENERATE_DEFAULTS = { maxNewTokens: 32, topK: 1, temperature: 1, seed: 0 };
 
 export interface GenerateOptions {
   /** New tokens per prompt at most. Default 32. */
@@ -36,8 +35,6 @@ export interface GenerateOptions {
 
 /** Default prompts per forward batch: bounds memory (the logits alone are batch × tokens × vocabulary floats). */
 export const GENERATE_BATCH_SIZE = 16;
-/** Most new tokens per prompt (each step re-runs the whole sequence). */
-export const MAX_NEW_TOKENS = 4096;
 
 /** A small seeded PRNG (mulberry32): uniform floats in [0, 1), the same on every machine. */
 export const seededRandom = mulberry32;
@@ -178,3 +175,5 @@ export function generateForQueries(model: LlamaForCausalLM, tok: TextTokenizer, 
   const outs = generate(model, prompts, { ...opts, eosTokenId: eos });
   return outs.map((ids) => tok.decode(ids, { skipSpecialTokens: true }).trim());
 }
+
+export { GENERATE_DEFAULTS, MAX_NEW_TOKENS };

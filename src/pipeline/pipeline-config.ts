@@ -6,7 +6,28 @@ import { extname } from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { DisrankerError } from '../util/errors.js';
+
 import { CPT_DEFAULTS, DISTILL_DEFAULTS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS } from './defaults.js';
+
+/** The pipeline's stages, in order (here, not in pipeline.ts, so the CLI lists them without loading the stages). */
+export const PIPELINE_STAGES = [
+  'world',
+  'tokenizer',
+  'cpt',
+  'sft',
+  'sft-only',
+  'teacher-score',
+  'student-pretrain',
+  'student-labels',
+  'distill-pointwise',
+  'distill-margin',
+  'distill-hybrid',
+  'evaluate',
+  'export',
+] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+/** Names `--from` and `--only` take besides the stages': a group of stages. */
+export const STAGE_GROUPS: Record<string, PipelineStage[]> = { distill: ['distill-pointwise', 'distill-margin', 'distill-hybrid'] };
 
 export interface PipelineConfig {
   /** the preset this configuration started from */

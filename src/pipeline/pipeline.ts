@@ -28,7 +28,7 @@ import { cptStage } from './cpt.js';
 import { RERANK_DEFAULTS, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES } from './defaults.js';
 import { distillStage, type DistillLoss } from './distill.js';
 import { LATENCY_PAIRS, timeOnnxModel, timeTorchModel } from './latency.js';
-import type { PipelineConfig } from './pipeline-config.js';
+import { PIPELINE_STAGES, STAGE_GROUPS, type PipelineConfig, type PipelineStage } from './pipeline-config.js';
 import { rerankStage } from './rerank.js';
 import { sftStage } from './sft.js';
 import { studentLabelsStage, studentPretrainStage } from './student.js';
@@ -36,24 +36,7 @@ import { teacherScoreStage } from './teacher-score.js';
 import { bpeTokenizerStage } from './tokenizer.js';
 import { worldStage } from './world.js';
 
-export const PIPELINE_STAGES = [
-  'world',
-  'tokenizer',
-  'cpt',
-  'sft',
-  'sft-only',
-  'teacher-score',
-  'student-pretrain',
-  'student-labels',
-  'distill-pointwise',
-  'distill-margin',
-  'distill-hybrid',
-  'evaluate',
-  'export',
-] as const;
-export type PipelineStage = (typeof PIPELINE_STAGES)[number];
-/** Names `--from` and `--only` take besides the stages': a group of stages. */
-export const STAGE_GROUPS: Record<string, PipelineStage[]> = { distill: ['distill-pointwise', 'distill-margin', 'distill-hybrid'] };
+export { PIPELINE_STAGES, STAGE_GROUPS, type PipelineStage };
 
 /** The evaluated variants, the model stage behind each (null: computed from the data set). */
 export const VARIANTS = {

@@ -2,9 +2,7 @@
 // Defaults are the library's constants; the work is imported lazily from ../actions/data.js.
 import type { Command } from 'commander';
 import { BM25_DEFAULTS } from '../../data/bm25.js';
-import { CPT_SET_DEFAULTS, DISTILL_SET_DEFAULTS, GROUP_DEFAULTS } from '../../data/sets/training-sets.js';
-import { SPLIT_DEFAULTS } from '../../data/sets/split.js';
-import { SYNTH_DEFAULTS } from '../../data/synth/generate.js';
+import { CPT_SET_DEFAULTS, DISTILL_SET_DEFAULTS, GROUP_DEFAULTS, SPLIT_DEFAULTS, SYNTH_DEFAULTS } from '../../data/defaults.js';
 import { addOptions, choice, int, nonNegative } from '../options.js';
 
 const actions = () => import('../actions/data.js');

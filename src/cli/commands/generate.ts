@@ -1,6 +1,6 @@
 // `disranker generate MODEL --query Q ...`: what a decoder learnt in CPT — the query in, a result title out.
 import type { Command } from 'commander';
-import { GENERATE_DEFAULTS, MAX_NEW_TOKENS } from '../../models/generate.js';
+import { GENERATE_DEFAULTS, MAX_NEW_TOKENS } from '../../models/defaults.js';
 import { addOptions, int, positive } from '../options.js';
 
 export function registerGenerate(program: Command): void {

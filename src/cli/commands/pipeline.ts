@@ -1,7 +1,6 @@
 // `disranker pipeline run`: the whole method as one cached, resumable job (docs/pipeline.md).
 import type { Command } from 'commander';
-import { DEFAULT_PIPELINE_PRESET, PIPELINE_PRESETS } from '../../pipeline/pipeline-config.js';
-import { PIPELINE_STAGES, STAGE_GROUPS } from '../../pipeline/pipeline.js';
+import { DEFAULT_PIPELINE_PRESET, PIPELINE_PRESETS, PIPELINE_STAGES, STAGE_GROUPS } from '../../pipeline/pipeline-config.js';
 import { addOptions } from '../options.js';
 
 export const PIPELINE_OUT = 'runs/pipeline';

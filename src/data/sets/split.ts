@@ -2,6 +2,7 @@
 // Seeded: the sorted ids are shuffled by the seeded PRNG, then cut by the ratios.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { SPLIT_DEFAULTS } from '../defaults.js';
 import { DisrankerError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { LAYOUT, type Dataset } from '../dataset.js';
@@ -9,8 +10,6 @@ import { Random } from '../../util/random.js';
 import { compareIds } from '../trec.js';
 
 export const SPLIT_NAMES = ['train', 'dev', 'test'] as const;
-/** The defaults of `data split`, written once. */
-export const SPLIT_DEFAULTS = { ratios: '0.7,0.1,0.2', seed: 1 };
 
 export function parseRatios(text: string): number[] {
   const r = text.split(',').map(Number);
@@ -56,3 +55,5 @@ export async function judgedSplits(ds: Dataset): Promise<{ splits: Record<(typeo
   const qrels = await ds.qrels();
   return { splits: splitQueries(qrels.keys(), parseRatios(SPLIT_DEFAULTS.ratios), SPLIT_DEFAULTS.seed), source: 'default' };
 }
+
+export { SPLIT_DEFAULTS };

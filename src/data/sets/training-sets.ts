@@ -3,6 +3,7 @@
 //   by a PBM's debiased relevance or by inverse propensity;
 // - ranking groups for SFT: per positive, one group of graded documents (the positive first, then hard negatives);
 // - distillation sets: per query N candidates with no label, for the teacher to score.
+import { CPT_SET_DEFAULTS, DISTILL_SET_DEFAULTS, GROUP_DEFAULTS } from '../defaults.js';
 import { DisrankerError } from '../../util/errors.js';
 import { LAYOUT, type Dataset } from '../dataset.js';
 import { withLineWriter } from '../io.js';
@@ -30,12 +31,6 @@ export interface CptOptions {
   excludeQids?: Set<string>;
 }
 
-/** The defaults of the CPT corpus filter, written once. */
-export const CPT_SET_DEFAULTS = { minDwell: 0, skipAbove: false, lastClick: false, dedup: true, weight: 'none' as 'none' | 'pbm' | 'ipw' };
-/** The defaults of SFT ranking groups. */
-export const GROUP_DEFAULTS = { groupSize: 8, hardDepth: 30, seed: 1, labels: 'judged' as 'judged' | 'hidden' };
-/** The defaults of distillation sets. */
-export const DISTILL_SET_DEFAULTS = { candidates: 20, seed: 1 };
 
 export interface CptRecord {
   qid: string;
@@ -243,3 +238,5 @@ export async function buildDistill(ds: Dataset, opts: DistillOptions): Promise<{
   });
   return { queries: qids.length, pairs };
 }
+
+export { CPT_SET_DEFAULTS, DISTILL_SET_DEFAULTS, GROUP_DEFAULTS };

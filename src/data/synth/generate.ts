@@ -9,6 +9,7 @@
 import { Bm25Index, documentText } from '../bm25.js';
 import { DatasetWriter, LAYOUT } from '../dataset.js';
 import { LABELS_SYNTH, type Meta } from '../schema.js';
+import { SYNTH_DEFAULTS } from '../defaults.js';
 import { checkSeed, Random, ZipfSampler } from '../../util/random.js';
 import type { Qrels } from '../trec.js';
 import { PRESETS, buildWorld, grade, utility, type Preset, type World } from './world.js';
@@ -34,8 +35,6 @@ export interface SynthOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The defaults of `data synth`, written once. */
-export const SYNTH_DEFAULTS = { preset: 'small', seed: 1 };
 
 export const docId = (i: number): string => `d${i}`;
 export const queryId = (i: number): string => `q${i}`;
@@ -201,3 +200,5 @@ async function writeImpressions(
   }
   return nClicks;
 }
+
+export { SYNTH_DEFAULTS };
