@@ -14,6 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchArgs, isMain, runMain } from './util.js';
+import { intFlag } from '../src/util/flags.js';
 
 export async function modelSizes(o: { pairs: string; markdown: boolean }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dr-sizes-'));
@@ -23,7 +24,7 @@ export async function modelSizes(o: { pairs: string; markdown: boolean }): Promi
   const queries = [...(await ds.loadQueries()).values()];
   saveTrainedTokenizer(join(dir, 'tok'), trainByteLevelBpe([...docs.map((d) => `${d.title} ${d.summary}`), ...queries.map((q) => q.text)], { vocabSize: 4000, addPrefixSpace: true }));
   const tok = loadTokenizer(join(dir, 'tok'));
-  const n = Number(o.pairs);
+  const n = intFlag('--pairs', o.pairs, 64);
   const items: QueryDocument[] = Array.from({ length: n }, (_, i) => ({ query: queries[i % queries.length].text, title: docs[i % docs.length].title, summary: docs[i % docs.length].summary }));
   const rows: string[] = [];
   for (const [name, shape] of Object.entries(TEACHER_SIZES)) {

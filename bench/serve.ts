@@ -20,6 +20,7 @@ import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { intFlag, parseThreads } from '../src/util/flags.js';
 import * as ort from 'onnxruntime-node';
 import { RerankModel, type EncodedRow } from '../src/serve/model.js';
 import { sampleDocuments } from '../src/text/sample-text.js';
@@ -39,9 +40,9 @@ const { values: a } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const DOCS = Number(a.docs);
-const TOKENS = Number(a.tokens);
-const THREADS = Number(a.threads);
+const DOCS = intFlag('--docs', a.docs!, 1);
+const TOKENS = intFlag('--tokens', a.tokens!, 8);
+const THREADS = parseThreads('--threads', a.threads!);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
