@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Bm25Index, documentText } from '../data/bm25.js';
 import { LAYOUT, openDataset } from '../data/dataset.js';
 import { judgedSplits } from '../data/sets/split.js';
 import { formatRun, readRun, type Run } from '../data/trec.js';
@@ -29,7 +28,7 @@ import { RERANK_DEFAULTS, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES } from './defaul
 import { distillStage, type DistillLoss } from './distill.js';
 import { LATENCY_PAIRS, timeOnnxModel, timeTorchModel } from './latency.js';
 import { PIPELINE_STAGES, STAGE_GROUPS, type PipelineConfig, type PipelineStage } from './pipeline-config.js';
-import { rerankStage } from './rerank.js';
+import { bm25CandidateRun, rerankStage } from './rerank.js';
 import { sftStage } from './sft.js';
 import { studentLabelsStage, studentPretrainStage } from './student.js';
 import { teacherScoreStage } from './teacher-score.js';
@@ -350,22 +349,15 @@ async function evaluateVariants(dir: string, cfg: PipelineConfig, data: string, 
   const { splits } = await judgedSplits(ds);
   const test = splits.test;
   const docs = await ds.loadDocuments();
-  const queries = await ds.loadQueries();
   const candidates = await ds.loadCandidates();
   const qrels = await ds.qrels();
   const runs = new Map<Variant, Run>();
-  const bm25 = new Bm25Index();
-  for (const d of docs.values()) bm25.add(d.docid, documentText(d));
-  const bm25Run: Run = new Map();
   const production: Run = new Map();
   for (const qid of test) {
     const hits = (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid));
-    const ids = hits.map((h) => h.docid);
-    const b = bm25.scoreDocs(queries.get(qid)!.text, ids);
-    bm25Run.set(qid, new Map(ids.map((d, i) => [d, b[i]])));
     production.set(qid, new Map(hits.map((h) => [h.docid, -h.rank])));
   }
-  runs.set('bm25', bm25Run);
+  runs.set('bm25', await bm25CandidateRun(ds, test));
   runs.set('production', production);
   const rerank: Record<string, { ms_per_100: number; pairs: number }> = {};
   for (const [variant, stage] of Object.entries(VARIANTS) as [Variant, PipelineStage | null][]) {

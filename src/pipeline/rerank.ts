@@ -1,6 +1,8 @@
 // Rerank a data set's candidate lists with any ranking model folder (a decoder with a score head, a BERT
-// cross-encoder) and write a TREC run. Pairs are batched by length; throughput is reported.
-import { openDataset } from '../data/dataset.js';
+// cross-encoder) and write a TREC run. Pairs are batched by length; throughput is reported. BM25 over the same
+// candidate lists (the baseline every model must beat) is here too.
+import { Bm25Index, documentText } from '../data/bm25.js';
+import { openDataset, type Dataset } from '../data/dataset.js';
 import { judgedSplits } from '../data/sets/split.js';
 import { formatRun, type Run } from '../data/trec.js';
 import { BertForSequenceClassification } from '../models/bert.js';
@@ -36,16 +38,41 @@ export interface RerankResult {
   padded_fraction: number;
 }
 
+/** The query ids of `split`: train, dev, test (the judged queries' split), judged, all, or a name in DIR/splits. */
+export async function splitQueries(ds: Dataset, split: string, candidates?: Map<string, unknown>): Promise<string[]> {
+  if (split === 'all') return [...(candidates ?? (await ds.loadCandidates())).keys()];
+  if (split === 'judged') return [...(await ds.qrels()).keys()];
+  if (split === 'train' || split === 'dev' || split === 'test') return (await judgedSplits(ds)).splits[split];
+  return ds.split(split);
+}
+
+/**
+ * BM25 (title + summary, src/data/bm25.ts) over the candidate lists of `qids`: the documents of the whole data set
+ * make the index statistics. Like a model's run, it leaves out a query without text or without a known candidate.
+ */
+export async function bm25CandidateRun(ds: Dataset, qids: string[]): Promise<Run> {
+  const docs = await ds.loadDocuments();
+  const queries = await ds.loadQueries();
+  const candidates = await ds.loadCandidates();
+  const bm25 = new Bm25Index();
+  for (const d of docs.values()) bm25.add(d.docid, documentText(d));
+  const run: Run = new Map();
+  for (const qid of qids) {
+    const q = queries.get(qid);
+    const ids = (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => h.docid);
+    if (!q || ids.length === 0) continue;
+    const s = bm25.scoreDocs(q.text, ids);
+    run.set(qid, new Map(ids.map((d, i) => [d, s[i]])));
+  }
+  return run;
+}
+
 export async function rerankStage(opts: RerankOptions, reporter: Reporter = silentReporter): Promise<RerankResult> {
   const split = opts.split ?? RERANK_DEFAULTS.split;
   assertSafeOutput(opts.out, { kind: 'file', inputs: [opts.data, opts.model] });
   const ds = await openDataset(opts.data);
   const candidates = await ds.loadCandidates();
-  let qids: string[];
-  if (split === 'all') qids = [...candidates.keys()];
-  else if (split === 'judged') qids = [...(await ds.qrels()).keys()];
-  else if (split === 'train' || split === 'dev' || split === 'test') qids = (await judgedSplits(ds)).splits[split];
-  else qids = await ds.split(split);
+  const qids = await splitQueries(ds, split, candidates);
   const docs = await ds.loadDocuments();
   const queries = await ds.loadQueries();
   const flat: { qid: string; docid: string; item: QueryDocument }[] = [];
