@@ -19,8 +19,11 @@ export interface TrainerFlags {
   quiet?: boolean;
 }
 
-/** Adds the trainer's flags and the launcher's (`--nproc` ...); `maxGradNorm` is the command's default (null: none). */
-export function addTrainerOptions(cmd: Command, maxGradNorm: number | null = TRAIN_DEFAULTS.maxGradNorm): void {
+/**
+ * Adds the trainer's flags and the launcher's (`--nproc` ...; not with `launch: false`, for a command that runs more
+ * than training); `maxGradNorm` is the command's default (null: none).
+ */
+export function addTrainerOptions(cmd: Command, maxGradNorm: number | null = TRAIN_DEFAULTS.maxGradNorm, opts: { launch?: boolean } = {}): void {
   addOptions(
     cmd,
     ['gradAccum', TRAIN_DEFAULTS.gradAccum],
@@ -34,7 +37,7 @@ export function addTrainerOptions(cmd: Command, maxGradNorm: number | null = TRA
     ['force', undefined, { help: 'replace a finished run made with other settings (only a disranker run folder)' }],
     ['quiet'],
   );
-  addLaunchOptions(cmd);
+  if (opts.launch !== false) addLaunchOptions(cmd);
 }
 
 /** The trainer settings the flags give. */

@@ -76,12 +76,12 @@ export function fmt(v: number, digits = 4): string {
   return v.toFixed(digits);
 }
 
-function fmtP(p: number): string {
+export function fmtP(p: number): string {
   if (Number.isNaN(p)) return 'n/a';
   return p < 0.0001 ? '<0.0001' : p.toFixed(4);
 }
 
-function fmtSigned(v: number): string {
+export function fmtSigned(v: number): string {
   return Number.isFinite(v) && v >= 0 ? `+${fmt(v)}` : fmt(v);
 }
 

@@ -137,3 +137,11 @@ export const DISTILL_DEFAULTS = {
   /** candidates per query per step (a random subset of the scored list) */
   candidatesPerQuery: 8,
 };
+
+/** The students' ablation (`disranker student ablate`, src/pipeline/ablate.ts). */
+export const ABLATION_DEFAULTS = {
+  /** the hybrid's β sweep (α stays); a value equal to the hybrid's own β is that student, not trained twice */
+  betas: [0.1, 0.3, 1, 3, 10],
+  /** the judged split every variant reranks and is evaluated on */
+  split: RERANK_DEFAULTS.split,
+};

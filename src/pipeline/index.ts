@@ -6,6 +6,7 @@ export { cptStage, type CptStageOptions, type CptStageResult } from './cpt.js';
 export { rankJudgedStage, meanLogLikelihood, type RankJudgedOptions } from './rank-judged.js';
 export { evaluateStage, type EvaluateStageOptions } from './evaluate.js';
 export { runDemo, type DemoOptions, type DemoResult } from './demo.js';
+export { ablateStage, ablationVariants, type AblationOptions, type AblationResult, type AblationSummary } from './ablate.js';
 export { runPipeline, planPipeline, PIPELINE_STAGES, VARIANTS, type PipelineOptions, type PipelineResult, type PipelineStage } from './pipeline.js';
 export { PIPELINE_PRESETS, resolvePipelineConfig, readPipelineConfigFile, parseSettings, type PipelineConfig } from './pipeline-config.js';
 export { writePipelineReport, pipelineReport } from './pipeline-report.js';

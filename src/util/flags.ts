@@ -31,6 +31,15 @@ export const nonNegative: Parser<number> = (flag, raw) => {
   return n;
 };
 
+/** A comma-separated list of `item`s (at least one), each checked by `item`; repeats are dropped. */
+export function list<T>(item: Parser<T>): Parser<T[]> {
+  return (flag, raw) => {
+    const parts = raw.split(',').map((s) => s.trim());
+    if (parts.some((s) => s === '')) usage(`${flag}: expected a comma-separated list without empty items, got "${raw}"`);
+    return [...new Set(parts.map((s) => item(flag, s)))];
+  };
+}
+
 /** One of `choices`. */
 export function choice<T extends string>(choices: readonly T[]): Parser<T> {
   return (flag, raw) => {

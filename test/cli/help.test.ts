@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/env.js';
-import { CPT_DEFAULTS } from '../../src/pipeline/defaults.js';
+import { ABLATION_DEFAULTS, CPT_DEFAULTS } from '../../src/pipeline/defaults.js';
 import { EVAL_DEFAULTS } from '../../src/eval/defaults.js';
 import { BM25_DEFAULTS } from '../../src/data/bm25.js';
 import { GROUP_DEFAULTS } from '../../src/data/sets/training-sets.js';
@@ -43,6 +43,7 @@ const COMMANDS = [
   ['student'],
   ['student', 'pretrain'],
   ['student', 'train'],
+  ['student', 'ablate'],
   ['distill'],
 ];
 
@@ -68,4 +69,5 @@ test('every subcommand prints its help without a warning, with the library defau
   assert.match(help['data bm25'], new RegExp(`--k1 <x>.*\\(default:\\s+${BM25_DEFAULTS.k1}\\)`, 's'));
   assert.match(help['data build groups'], new RegExp(`--group-size <n>.*\\(default:\\s+${GROUP_DEFAULTS.groupSize}\\)`, 's'));
   assert.match(help['bench engine'], /--steps <value>.*\(default:\s+5\)/s);
+  assert.match(help['student ablate'], new RegExp(`--betas <list>.*\\(default:\\s+${ABLATION_DEFAULTS.betas.join(',')}\\)`, 's'));
 });

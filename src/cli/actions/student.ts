@@ -1,4 +1,5 @@
-// The work of `disranker student pretrain|train` and `disranker distill`.
+// The work of `disranker student pretrain|train|ablate` and `disranker distill`.
+import { ablateStage } from '../../pipeline/ablate.js';
 import { distillStage, type DistillLoss, type Normalization } from '../../pipeline/distill.js';
 import type { StudentSize } from '../../pipeline/defaults.js';
 import { studentLabelsStage, studentPretrainStage, type StudentTrainResult } from '../../pipeline/student.js';
@@ -29,4 +30,31 @@ export async function distillAction(
   const reporter = consoleReporter({ quiet: o.quiet });
   const r = await distillStage({ ...o, train: trainerConfig(o) }, reporter);
   summary(reporter, `distilled student (${o.loss})`, r);
+}
+
+export async function studentAblateAction(
+  o: TrainerFlags & {
+    data: string;
+    init: string;
+    scores: string;
+    out: string;
+    betas: number[];
+    split: string;
+    alpha: number;
+    beta: number;
+    normalize: Normalization;
+    queriesPerStep: number;
+    candidatesPerQuery: number;
+    maxLength: number;
+    evalEvery: number;
+    seed: number;
+    steps: number;
+    lr: number;
+    permutations: number;
+    bootstrap: number;
+  },
+): Promise<void> {
+  const reporter = consoleReporter({ quiet: o.quiet });
+  const r = await ablateStage({ ...o, train: trainerConfig(o) }, reporter);
+  process.stdout.write(r.markdown);
 }

@@ -1,15 +1,34 @@
-// `disranker student pretrain|train` and `disranker distill`: the BERT student, its masked-LM pre-training, the
-// label-only baseline and distillation of the teacher's scores.
-import type { Command } from 'commander';
-import { DISTILL_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
+// `disranker student pretrain|train|ablate` and `disranker distill`: the BERT student, its masked-LM pre-training,
+// the label-only baseline, distillation of the teacher's scores, and the ablation of them all.
+import { Option, type Command } from 'commander';
+import { EVAL_DEFAULTS } from '../../eval/defaults.js';
+import { ABLATION_DEFAULTS, DISTILL_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
 import { launchIfAsked } from '../launch.js';
 import { addTrainerOptions } from '../train-flags.js';
-import { addOptions, choice, int, nonNegative } from '../options.js';
+import { addOptions, choice, int, list, nonNegative } from '../options.js';
 
 const actions = () => import('../actions/student.js');
 
+/** The distillation loss's weights, the teacher-score normalisation and the sampling, but not --loss (distill, student ablate). */
+function addDistillOptions(cmd: Command): Command {
+  return cmd
+    .option('--alpha <x>', 'weight of the point-wise MSE', (raw: string) => nonNegative('--alpha', raw), DISTILL_DEFAULTS.alpha)
+    .option('--beta <x>', 'weight of the Margin-MSE', (raw: string) => nonNegative('--beta', raw), DISTILL_DEFAULTS.beta)
+    .option('--normalize <how>', 'teacher scores: none | query-z (per query) | affine (one global map to mean 0, sd 1)', (raw: string) => choice(['none', 'query-z', 'affine'] as const)('--normalize', raw), DISTILL_DEFAULTS.normalize)
+    .option('--queries-per-step <n>', 'queries per step', (raw: string) => int(1)('--queries-per-step', raw), DISTILL_DEFAULTS.queriesPerStep)
+    .option('--candidates-per-query <n>', 'candidates per query per step (a random subset)', (raw: string) => int(1)('--candidates-per-query', raw), DISTILL_DEFAULTS.candidatesPerQuery);
+}
+
+/** What every student training shares (student train, distill, student ablate): tokens, keep-best, seed, steps, lr. */
+function addStudentTrainOptions(cmd: Command): Command {
+  cmd
+    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
+    .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
+  return addOptions(cmd, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
+}
+
 export function registerStudent(program: Command): void {
-  const student = program.command('student').description('the BERT cross-encoder student: masked-LM pre-training, and the label-only baseline');
+  const student = program.command('student').description('the BERT cross-encoder student: masked-LM pre-training, the label-only baseline, and the ablation of the students');
   const pre = student
     .command('pretrain')
     .description('masked-LM pre-training (15%, 80/10/10) of a BERT student made here, on query-candidate pairs, with a WordPiece vocabulary trained on the data set')
@@ -33,10 +52,8 @@ export function registerStudent(program: Command): void {
     .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
     .option('--loss <name>', 'hinge | ranknet | listwise', (raw: string) => choice(['hinge', 'ranknet', 'listwise'] as const)('--loss', raw), STUDENT_TRAIN_DEFAULTS.loss)
     .option('--groups-per-step <n>', 'query groups per step', (raw: string) => int(1)('--groups-per-step', raw), STUDENT_TRAIN_DEFAULTS.groupsPerStep)
-    .option('--group-size <n>', 'documents per group (1 positive + hard negatives)', (raw: string) => int(2)('--group-size', raw), STUDENT_TRAIN_DEFAULTS.groupSize)
-    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
-    .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
-  addOptions(tr, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
+    .option('--group-size <n>', 'documents per group (1 positive + hard negatives)', (raw: string) => int(2)('--group-size', raw), STUDENT_TRAIN_DEFAULTS.groupSize);
+  addStudentTrainOptions(tr);
   addTrainerOptions(tr);
   tr.action(async (opts) => {
     if (!(await launchIfAsked(opts))) await (await actions()).studentLabelsAction(opts);
@@ -49,17 +66,33 @@ export function registerStudent(program: Command): void {
     .requiredOption('--init <dir>', 'student folder to start from')
     .requiredOption('--scores <file>', 'the teacher\'s scores.jsonl (disranker teacher score)')
     .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
-    .option('--loss <name>', 'hybrid | pointwise | margin', (raw: string) => choice(['hybrid', 'pointwise', 'margin'] as const)('--loss', raw), DISTILL_DEFAULTS.loss)
-    .option('--alpha <x>', 'weight of the point-wise MSE', (raw: string) => nonNegative('--alpha', raw), DISTILL_DEFAULTS.alpha)
-    .option('--beta <x>', 'weight of the Margin-MSE', (raw: string) => nonNegative('--beta', raw), DISTILL_DEFAULTS.beta)
-    .option('--normalize <how>', 'teacher scores: none | query-z (per query) | affine (one global map to mean 0, sd 1)', (raw: string) => choice(['none', 'query-z', 'affine'] as const)('--normalize', raw), DISTILL_DEFAULTS.normalize)
-    .option('--queries-per-step <n>', 'queries per step', (raw: string) => int(1)('--queries-per-step', raw), DISTILL_DEFAULTS.queriesPerStep)
-    .option('--candidates-per-query <n>', 'candidates per query per step (a random subset)', (raw: string) => int(1)('--candidates-per-query', raw), DISTILL_DEFAULTS.candidatesPerQuery)
-    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
-    .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery);
-  addOptions(d, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
+    .option('--loss <name>', 'hybrid | pointwise | margin', (raw: string) => choice(['hybrid', 'pointwise', 'margin'] as const)('--loss', raw), DISTILL_DEFAULTS.loss);
+  addDistillOptions(d);
+  addStudentTrainOptions(d);
   addTrainerOptions(d);
   d.action(async (opts) => {
     if (!(await launchIfAsked(opts))) await (await actions()).distillAction(opts);
   });
+
+  const ab = student
+    .command('ablate')
+    .description(
+      'the ablation: the label-only, point-wise, Margin-MSE and hybrid students and a β sweep of the hybrid, with one seed, steps and data; ' +
+        'a TREC run each (and BM25\'s) on --split, compared with the label-only student and BM25; prints the summary table (docs/student.md)',
+    )
+    .requiredOption('--data <dir>', 'data set folder')
+    .requiredOption('--init <dir>', 'the pre-trained student every variant starts from (student pretrain\'s OUT/model)')
+    .requiredOption('--scores <file>', 'the teacher\'s scores.jsonl (disranker teacher score)')
+    .requiredOption('--out <dir>', 'ablation folder: OUT/train/<variant>, OUT/runs/<variant>.run, OUT/summary.json, OUT/summary.md')
+    .addOption(
+      new Option('--betas <list>', 'the hybrid\'s β sweep, comma-separated (a value equal to --beta is student-hybrid, not trained twice)')
+        .argParser((raw: string) => list(nonNegative)('--betas', raw))
+        .default(ABLATION_DEFAULTS.betas, ABLATION_DEFAULTS.betas.join(',')),
+    );
+  addOptions(ab, ['split', ABLATION_DEFAULTS.split, { help: 'the split every variant reranks and is evaluated on: train | dev | test (of the judged queries) | judged | all | a name in DIR/splits' }]);
+  addDistillOptions(ab);
+  addStudentTrainOptions(ab);
+  addOptions(ab, ['permutations', EVAL_DEFAULTS.permutations], ['bootstrap', EVAL_DEFAULTS.bootstrap]);
+  addTrainerOptions(ab, undefined, { launch: false });
+  ab.action(async (opts) => (await actions()).studentAblateAction(opts));
 }
