@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { BM25_DEFAULTS } from '../../data/bm25.js';
 import { CPT_SET_DEFAULTS, DISTILL_SET_DEFAULTS, GROUP_DEFAULTS, SPLIT_DEFAULTS, SYNTH_DEFAULTS } from '../../data/defaults.js';
-import { addOptions, choice, int, nonNegative } from '../options.js';
+import { addOptions, choice, int } from '../options.js';
 
 const actions = () => import('../actions/data.js');
 
@@ -38,7 +38,7 @@ export function registerData(program: Command): void {
     .argument('<dir>', 'data set folder')
     .requiredOption('--out <file>', 'TREC run file to write')
     .option('--retrieve', 'retrieve the top --k from the whole collection instead of reranking candidates');
-  addOptions(bm25, ['k', BM25_DEFAULTS.k], ['k1', BM25_DEFAULTS.k1], ['b', BM25_DEFAULTS.b], ['tag', 'bm25']);
+  addOptions(bm25, ['k', BM25_DEFAULTS.k], ['k1', BM25_DEFAULTS.k1], ['b', BM25_DEFAULTS.b], ['split'], ['judgedOnly'], ['tag', 'bm25']);
   bm25.action(async (dir: string, opts) => (await actions()).bm25Command(dir, opts));
 
   const exp = data
@@ -65,12 +65,11 @@ export function registerData(program: Command): void {
     .description('CPT corpus from clicks: query -> clicked title + summary')
     .argument('<dir>', 'data set folder')
     .requiredOption('--out <file>', 'output JSONL')
-    .option('--min-dwell <s>', 'keep clicks with at least this dwell time in seconds', (raw: string) => nonNegative('--min-dwell', raw), CPT_SET_DEFAULTS.minDwell)
     .option('--skip-above', 'keep a click only if a result above it was skipped (not clicked)')
     .option('--last-click', 'keep only the last click of each impression')
     .option('--no-dedup', 'one record per click instead of per (query, document) pair')
     .option('--weight <w>', 'none (click count) | pbm (PBM relevance by EM) | ipw (inverse propensity)', (raw: string) => choice(['none', 'pbm', 'ipw'] as const)('--weight', raw), CPT_SET_DEFAULTS.weight);
-  addOptions(cpt, ['split']);
+  addOptions(cpt, ['minDwell', CPT_SET_DEFAULTS.minDwell], ['split']);
   cpt.action(async (dir: string, opts) => (await actions()).buildCommand('cpt', dir, opts));
 
   const groups = build
