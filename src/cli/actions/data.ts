@@ -124,6 +124,33 @@ export async function bm25Command(dir: string, opts: { out: string; k: number; r
   console.log(`wrote ${opts.out}: ${run.size} queries`);
 }
 
+export interface TranslationLmRunOptions {
+  k: number;
+  alphaSelf: number;
+  mu: number;
+  minDwell: number;
+  split?: string;
+  judgedOnly?: boolean;
+}
+
+/** Click-trained translation LM run: train on the click log, then rerank each chosen query's candidates. */
+export async function translationLmRun(ds: Dataset, opts: TranslationLmRunOptions): Promise<{ run: Run; kept: number; clicks: number }> {
+  const { trainTranslationLm } = await import('../../data/translation-lm.js');
+  const { model, kept, clicks } = await trainTranslationLm(ds, opts);
+  const docs = await ds.loadDocuments();
+  const qids = await chosenQids(ds, opts);
+  const run = await rerankCandidates(ds, qids, opts.k, (d) => docs.has(d), (q, ids) => ids.map((d) => model.score(q, docs.get(d)!)));
+  return { run, kept, clicks };
+}
+
+export async function translationLmCommand(dir: string, opts: TranslationLmRunOptions & { out: string; tag: string }): Promise<void> {
+  assertSafeOutput(opts.out, { kind: 'file', inputs: [dir] });
+  const ds = await openDataset(dir);
+  const { run, kept, clicks } = await translationLmRun(ds, opts);
+  await writeFileAtomic(opts.out, formatRun(run, opts.tag));
+  console.log(`wrote ${opts.out}: ${run.size} queries; trained on ${kept} of ${clicks} clicks (dwell ≥ ${opts.minDwell}s, judged queries left out)`);
+}
+
 /** Export a data set's candidate lists as a TREC run, or its (hidden) qrels as TREC qrels. */
 export async function exportCommand(dir: string, opts: { what: string; out: string; tag: string }): Promise<void> {
   assertSafeOutput(opts.out, { kind: 'file', inputs: [dir] });
