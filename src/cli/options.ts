@@ -43,6 +43,18 @@ export const OPTIONS = {
   b: { flags: '--b <x>', help: 'BM25 b', parse: nonNegative },
   tag: { flags: '--tag <tag>', help: 'run tag' },
   split: { flags: '--split <name>', help: 'only the queries of DIR/splits/<name>.txt' },
+  judgedOnly: { flags: '--judged-only', help: 'only the judged queries (DIR/qrels.txt)' },
+  minDwell: { flags: '--min-dwell <s>', help: 'keep clicks with at least this dwell time in seconds', parse: nonNegative },
+  alphaSelf: {
+    flags: '--alpha-self <a>',
+    help: 'translation LM: weight of self-translation mixed into the learnt t(q|w), 0 … 1',
+    parse: (flag: string, raw: string) => {
+      const a = nonNegative(flag, raw);
+      if (a > 1) throw new DisrankerError('DR_ERR_USAGE', `${flag}: expected 0 ≤ α ≤ 1, got "${raw}"`);
+      return a;
+    },
+  },
+  mu: { flags: '--mu <x>', help: 'translation LM: Dirichlet prior μ in words', parse: positive },
   // eval
   permutations: { flags: '--permutations <n>', help: 'rounds of the paired randomization test', parse: int(1, MAX_PERMUTATIONS) },
   bootstrap: { flags: '--bootstrap <n>', help: 'bootstrap resamples for the 95% CI of the difference', parse: int(1, MAX_BOOTSTRAP) },

@@ -9,6 +9,7 @@ import { ABLATION_DEFAULTS, CPT_DEFAULTS } from '../../src/pipeline/defaults.js'
 import { EVAL_DEFAULTS } from '../../src/eval/defaults.js';
 import { BM25_DEFAULTS } from '../../src/data/bm25.js';
 import { GROUP_DEFAULTS } from '../../src/data/sets/training-sets.js';
+import { TRANSLATION_LM_DEFAULTS } from '../../src/data/defaults.js';
 
 /** The environment of a user's shell: no npm_* variables from the `npm test` that runs this file. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
@@ -28,6 +29,7 @@ const COMMANDS = [
   ['data', 'stats'],
   ['data', 'synth'],
   ['data', 'bm25'],
+  ['data', 'translation-lm'],
   ['data', 'export'],
   ['data', 'split'],
   ['data', 'build'],
@@ -67,6 +69,7 @@ test('every subcommand prints its help without a warning, with the library defau
   assert.match(help.demo, new RegExp(`--steps <n>.*\\(default:\\s+${CPT_DEFAULTS.steps}\\)`, 's'));
   assert.match(help.eval, new RegExp(`--seed <n>.*\\(default:\\s+${EVAL_DEFAULTS.seed}\\)`, 's'));
   assert.match(help['data bm25'], new RegExp(`--k1 <x>.*\\(default:\\s+${BM25_DEFAULTS.k1}\\)`, 's'));
+  assert.match(help['data translation-lm'], new RegExp(`--alpha-self <a>.*\\(default:\\s+${TRANSLATION_LM_DEFAULTS.alphaSelf}\\)`, 's'));
   assert.match(help['data build groups'], new RegExp(`--group-size <n>.*\\(default:\\s+${GROUP_DEFAULTS.groupSize}\\)`, 's'));
   assert.match(help['bench engine'], /--steps <value>.*\(default:\s+5\)/s);
   assert.match(help['student ablate'], new RegExp(`--betas <list>.*\\(default:\\s+${ABLATION_DEFAULTS.betas.join(',')}\\)`, 's'));

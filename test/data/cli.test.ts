@@ -15,7 +15,7 @@ function cli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-test('synth, stats --json, bm25 run, build cpt; a bad import exits 1 with file:line and writes nothing', () => {
+test('synth, stats --json, bm25 and translation-lm runs, build cpt; a bad import exits 1 with file:line and writes nothing', () => {
   const root = mkdtempSync(join(tmpdir(), 'dr-cli-'));
   const ds = join(root, 'ds');
   let r = cli('synth', '--preset', 'tiny', '--seed', '5', '--out', ds, '--quiet');
@@ -31,6 +31,13 @@ test('synth, stats --json, bm25 run, build cpt; a bad import exits 1 with file:l
   const lines = readFileSync(join(root, 'run.txt'), 'utf8').trim().split('\n');
   assert.equal(lines.length, 600);
   assert.match(lines[0], /^q\d+ Q0 d\d+ 1 [\d.]+ bm25$/);
+  r = cli('translation-lm', ds, '--out', join(root, 'tlm.run'), '--judged-only', '--mu', '50');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /wrote .*tlm\.run: \d+ queries; trained on \d+ of \d+ clicks/);
+  assert.match(readFileSync(join(root, 'tlm.run'), 'utf8'), /^q\d+ Q0 d\d+ 1 -[\d.]+ translation-lm\n/);
+  r = cli('translation-lm', ds, '--out', join(root, 'tlm.run'), '--alpha-self', '2');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--alpha-self: expected 0 ≤ α ≤ 1, got "2"/);
   r = cli('export', ds, '--what', 'hidden-qrels', '--out', join(root, 'hidden.txt'));
   assert.equal(r.code, 0, r.err);
   assert.ok(readFileSync(join(root, 'hidden.txt')).equals(readFileSync(join(ds, 'hidden-qrels.txt'))));

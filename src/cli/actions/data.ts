@@ -71,36 +71,84 @@ export async function synthCommand(opts: { preset: string; seed: number; out: st
   console.log(`wrote ${opts.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.entries(meta.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
 
-/** BM25 run over a data set: rerank each query's candidates (default) or retrieve top-k from all documents. */
-export async function bm25Run(ds: Dataset, opts: { k: number; retrieve?: boolean; k1: number; b: number }): Promise<Run> {
-  const index = new Bm25Index({ k1: opts.k1, b: opts.b });
-  for await (const d of ds.documents()) index.add(d.docid, documentText(d));
+/** The queries a run covers: those of `--split`, and with `--judged-only` the judged ones; undefined: all. */
+async function chosenQids(ds: Dataset, opts: { split?: string; judgedOnly?: boolean }): Promise<Set<string> | undefined> {
+  const inSplit = await splitQids(ds, opts.split);
+  if (!opts.judgedOnly) return inSplit;
+  return new Set([...(await ds.qrels()).keys()].filter((q) => !inSplit || inSplit.has(q)));
+}
+
+/**
+ * Rerank each chosen query's candidates that `known` accepts by `scoreDocs`: the top k per query (ties: docid
+ * descending, as trec_eval orders them), scores then rounded to 4 decimals.
+ */
+async function rerankCandidates(
+  ds: Dataset,
+  qids: Set<string> | undefined,
+  k: number,
+  known: (docid: string) => boolean,
+  scoreDocs: (query: string, docids: string[]) => number[],
+): Promise<Run> {
   const queries = await ds.loadQueries();
   const run: Run = new Map();
-  const k = opts.k;
-  if (opts.retrieve) {
-    for (const q of queries.values()) run.set(q.qid, new Map(index.search(q.text, k).map((h) => [h.docid, h.score])));
-  } else {
-    const candidates = await ds.loadCandidates();
-    for (const [qid, hits] of candidates) {
-      const q = queries.get(qid);
-      if (!q) continue;
-      const ids = hits.map((h) => h.docid).filter((d) => index.has(d));
-      const s = index.scoreDocs(q.text, ids);
-      const ranked = ids.map((d, i) => ({ d, s: s[i] })).sort((a, b) => b.s - a.s || (a.d < b.d ? 1 : -1)).slice(0, k);
-      run.set(qid, new Map(ranked.map((x) => [x.d, x.s])));
-    }
+  for (const [qid, hits] of await ds.loadCandidates()) {
+    const q = queries.get(qid);
+    if (!q || (qids && !qids.has(qid))) continue;
+    const ids = hits.map((h) => h.docid).filter(known);
+    const s = scoreDocs(q.text, ids);
+    const ranked = ids.map((d, i) => ({ d, s: s[i] })).sort((a, b) => b.s - a.s || (a.d < b.d ? 1 : -1)).slice(0, k);
+    run.set(qid, new Map(ranked.map((x) => [x.d, Math.round(x.s * 1e4) / 1e4])));
   }
-  for (const docs of run.values()) for (const [d, s] of docs) docs.set(d, Math.round(s * 1e4) / 1e4);
   return run;
 }
 
-export async function bm25Command(dir: string, opts: { out: string; k: number; retrieve?: boolean; k1: number; b: number; tag: string }): Promise<void> {
+/** BM25 run over a data set: rerank each query's candidates (default) or retrieve top-k from all documents. */
+export async function bm25Run(ds: Dataset, opts: { k: number; retrieve?: boolean; k1: number; b: number; split?: string; judgedOnly?: boolean }): Promise<Run> {
+  const index = new Bm25Index({ k1: opts.k1, b: opts.b });
+  for await (const d of ds.documents()) index.add(d.docid, documentText(d));
+  const qids = await chosenQids(ds, opts);
+  if (!opts.retrieve) return rerankCandidates(ds, qids, opts.k, (d) => index.has(d), (q, ids) => index.scoreDocs(q, ids));
+  const run: Run = new Map();
+  for (const q of (await ds.loadQueries()).values()) {
+    if (qids && !qids.has(q.qid)) continue;
+    run.set(q.qid, new Map(index.search(q.text, opts.k).map((h) => [h.docid, Math.round(h.score * 1e4) / 1e4])));
+  }
+  return run;
+}
+
+export async function bm25Command(dir: string, opts: { out: string; k: number; retrieve?: boolean; k1: number; b: number; split?: string; judgedOnly?: boolean; tag: string }): Promise<void> {
   assertSafeOutput(opts.out, { kind: 'file', inputs: [dir] });
   const ds = await openDataset(dir);
   const run = await bm25Run(ds, opts);
   await writeFileAtomic(opts.out, formatRun(run, opts.tag));
   console.log(`wrote ${opts.out}: ${run.size} queries`);
+}
+
+export interface TranslationLmRunOptions {
+  k: number;
+  alphaSelf: number;
+  mu: number;
+  minDwell: number;
+  split?: string;
+  judgedOnly?: boolean;
+}
+
+/** Click-trained translation LM run: train on the click log, then rerank each chosen query's candidates. */
+export async function translationLmRun(ds: Dataset, opts: TranslationLmRunOptions): Promise<{ run: Run; kept: number; clicks: number }> {
+  const { trainTranslationLm } = await import('../../data/translation-lm.js');
+  const { model, kept, clicks } = await trainTranslationLm(ds, opts);
+  const docs = await ds.loadDocuments();
+  const qids = await chosenQids(ds, opts);
+  const run = await rerankCandidates(ds, qids, opts.k, (d) => docs.has(d), (q, ids) => ids.map((d) => model.score(q, docs.get(d)!)));
+  return { run, kept, clicks };
+}
+
+export async function translationLmCommand(dir: string, opts: TranslationLmRunOptions & { out: string; tag: string }): Promise<void> {
+  assertSafeOutput(opts.out, { kind: 'file', inputs: [dir] });
+  const ds = await openDataset(dir);
+  const { run, kept, clicks } = await translationLmRun(ds, opts);
+  await writeFileAtomic(opts.out, formatRun(run, opts.tag));
+  console.log(`wrote ${opts.out}: ${run.size} queries; trained on ${kept} of ${clicks} clicks (dwell ≥ ${opts.minDwell}s, judged queries left out)`);
 }
 
 /** Export a data set's candidate lists as a TREC run, or its (hidden) qrels as TREC qrels. */

@@ -2,13 +2,13 @@
 // Defaults are the library's constants; the work is imported lazily from ../actions/data.js.
 import type { Command } from 'commander';
 import { BM25_DEFAULTS } from '../../data/bm25.js';
-import { CPT_SET_DEFAULTS, DISTILL_SET_DEFAULTS, GROUP_DEFAULTS, SPLIT_DEFAULTS, SYNTH_DEFAULTS } from '../../data/defaults.js';
-import { addOptions, choice, int, nonNegative } from '../options.js';
+import { CPT_SET_DEFAULTS, DISTILL_SET_DEFAULTS, GROUP_DEFAULTS, SPLIT_DEFAULTS, SYNTH_DEFAULTS, TRANSLATION_LM_DEFAULTS } from '../../data/defaults.js';
+import { addOptions, choice, int } from '../options.js';
 
 const actions = () => import('../actions/data.js');
 
 export function registerData(program: Command): void {
-  const data = program.command('data').description('data sets: import, synthetic world, stats, BM25, splits, training sets');
+  const data = program.command('data').description('data sets: import, synthetic world, stats, BM25 and translation-LM runs, splits, training sets');
   const imp = data
     .command('import')
     .description('import IN (a file or folder, as the format needs) as a data set folder')
@@ -38,8 +38,25 @@ export function registerData(program: Command): void {
     .argument('<dir>', 'data set folder')
     .requiredOption('--out <file>', 'TREC run file to write')
     .option('--retrieve', 'retrieve the top --k from the whole collection instead of reranking candidates');
-  addOptions(bm25, ['k', BM25_DEFAULTS.k], ['k1', BM25_DEFAULTS.k1], ['b', BM25_DEFAULTS.b], ['tag', 'bm25']);
+  addOptions(bm25, ['k', BM25_DEFAULTS.k], ['k1', BM25_DEFAULTS.k1], ['b', BM25_DEFAULTS.b], ['split'], ['judgedOnly'], ['tag', 'bm25']);
   bm25.action(async (dir: string, opts) => (await actions()).bm25Command(dir, opts));
+
+  const tlm = data
+    .command('translation-lm')
+    .description("click-trained translation language model run (Berger & Lafferty 1999): rerank each query's candidates")
+    .argument('<dir>', 'data set folder (with a click log)')
+    .requiredOption('--out <file>', 'TREC run file to write');
+  addOptions(
+    tlm,
+    ['k', TRANSLATION_LM_DEFAULTS.k],
+    ['alphaSelf', TRANSLATION_LM_DEFAULTS.alphaSelf],
+    ['mu', TRANSLATION_LM_DEFAULTS.mu],
+    ['minDwell', TRANSLATION_LM_DEFAULTS.minDwell],
+    ['split'],
+    ['judgedOnly'],
+    ['tag', 'translation-lm'],
+  );
+  tlm.action(async (dir: string, opts) => (await actions()).translationLmCommand(dir, opts));
 
   const exp = data
     .command('export')
@@ -65,12 +82,11 @@ export function registerData(program: Command): void {
     .description('CPT corpus from clicks: query -> clicked title + summary')
     .argument('<dir>', 'data set folder')
     .requiredOption('--out <file>', 'output JSONL')
-    .option('--min-dwell <s>', 'keep clicks with at least this dwell time in seconds', (raw: string) => nonNegative('--min-dwell', raw), CPT_SET_DEFAULTS.minDwell)
     .option('--skip-above', 'keep a click only if a result above it was skipped (not clicked)')
     .option('--last-click', 'keep only the last click of each impression')
     .option('--no-dedup', 'one record per click instead of per (query, document) pair')
     .option('--weight <w>', 'none (click count) | pbm (PBM relevance by EM) | ipw (inverse propensity)', (raw: string) => choice(['none', 'pbm', 'ipw'] as const)('--weight', raw), CPT_SET_DEFAULTS.weight);
-  addOptions(cpt, ['split']);
+  addOptions(cpt, ['minDwell', CPT_SET_DEFAULTS.minDwell], ['split']);
   cpt.action(async (dir: string, opts) => (await actions()).buildCommand('cpt', dir, opts));
 
   const groups = build
