@@ -16,6 +16,7 @@ import underPressure from '@fastify/under-pressure';
 import { Batcher, ClosedError, QueueFullError, type Job } from './batcher.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { TooLongError, type EncodedRow, type RerankDocument } from './model.js';
+import { SERVE_DEFAULTS } from './defaults.js';
 
 /** What the app needs from a model (RerankModel, or a stand-in in tests). */
 export interface Scorer {
@@ -30,7 +31,7 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Documents per request at most (413 above). Default 1000. */
   maxDocuments?: number;
-  /** Padded tokens per model run. Default 16384. */
+  /** Padded tokens per model run (SERVE_DEFAULTS). */
   maxBatchTokens?: number;
   /** How long a batch may wait to fill. Default 2 ms. */
   maxWaitMs?: number;
@@ -46,15 +47,7 @@ export interface AppOptions {
   logger?: boolean | { level: string };
 }
 
-export const SERVE_DEFAULTS = {
-  maxBodyBytes: 2 * 1024 * 1024,
-  maxDocuments: 1000,
-  maxBatchTokens: 16384,
-  maxWaitMs: 2,
-  maxQueueDocs: 2048,
-  requestTimeoutMs: 30_000,
-  maxEventLoopDelayMs: 1000,
-} as const;
+export { SERVE_DEFAULTS };
 
 /** An error with the HTTP status and `error` code the client sees. */
 export class HttpError extends Error {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { DisrankerError } from '../../util/errors.js';
 import { intFlag } from '../../util/flags.js';
+import { SERVE_DEFAULTS as D } from '../../serve/defaults.js';
 
 interface ServeFlags {
   model: string;
@@ -32,14 +33,14 @@ export function registerServe(program: Command): void {
     .option('--threads <n>', 'intra-op threads of the ONNX Runtime session (default: the host cores)')
     .option('--tokenizer-threads <n>', 'tokenizer worker threads, 0 = on the event loop (default: 1 up to 4 cores, else cores / 4, at most 4)')
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: $DISRANKER_API_KEY, else no key)')
-    .option('--max-batch-tokens <n>', 'padded tokens per model run', '16384')
-    .option('--max-wait-ms <n>', 'how long a batch waits to fill', '2')
-    .option('--max-queue-docs <n>', 'documents waiting at most; more gets 429 + Retry-After', '2048')
-    .option('--max-documents <n>', 'documents per request at most (413 above)', '1000')
-    .option('--max-body-bytes <n>', 'request body bytes at most (413 above)', String(2 * 1024 * 1024))
+    .option('--max-batch-tokens <n>', 'padded tokens per model run', String(D.maxBatchTokens))
+    .option('--max-wait-ms <n>', 'how long a batch waits to fill', String(D.maxWaitMs))
+    .option('--max-queue-docs <n>', 'documents waiting at most; more gets 429 + Retry-After', String(D.maxQueueDocs))
+    .option('--max-documents <n>', 'documents per request at most (413 above)', String(D.maxDocuments))
+    .option('--max-body-bytes <n>', 'request body bytes at most (413 above)', String(D.maxBodyBytes))
     .option('--max-length <n>', 'tokens per (query, document) input, special tokens included (default: min(512, the model limit))')
-    .option('--request-timeout-ms <n>', 'answer 503 to a request still waiting after this long', '30000')
-    .option('--max-event-loop-delay-ms <n>', 'answer 503 + Retry-After while the event loop lags more than this', '1000')
+    .option('--request-timeout-ms <n>', 'answer 503 to a request still waiting after this long', String(D.requestTimeoutMs))
+    .option('--max-event-loop-delay-ms <n>', 'answer 503 + Retry-After while the event loop lags more than this', String(D.maxEventLoopDelayMs))
     .option('--log-level <level>', 'request log level: fatal, error, warn, info, debug', 'warn')
     .action(async (f: ServeFlags) => {
       const opts = {
