@@ -184,13 +184,19 @@ export class LlamaAttention extends Module {
     this.v_proj = this.child('v_proj', new Linear(H, kv, { bias: qkvBias, std }));
     this.o_proj = this.child('o_proj', new Linear(H, H, { bias: oBias, std }));
   }
-  /** x (B, T, H), cos/sin (B|1, 1, T, hd), additive mask (B, 1, T, T) → (B, T, H) */
-  forward(x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor): Tensor {
+  /**
+   * x (B, T, H), cos/sin (B|1, 1, T, hd), additive mask (B, 1, T, T) → (B, T, H). With `at` (B): only the query at
+   * position at[b] of each row, reading every key: (B, 1, H), what a score head on the last layer needs.
+   */
+  forward(x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor, at?: Tensor): Tensor {
     const [B, T, H] = x.shape;
     const nh = this.c.num_attention_heads;
     const nkv = this.c.num_key_value_heads;
     const hd = this.headDim;
-    const q = applyRotary(this.q_proj.forward(x).view(B, T, nh, hd).transpose(1, 2), cos, sin); // (B, nh, T, hd)
+    const Tq = at ? 1 : T;
+    const xq = at ? atPositions(x, at) : x;
+    const [cq, sq, mq] = at ? [atPositions(cos.expand(B, 1, T, hd), at, 2), atPositions(sin.expand(B, 1, T, hd), at, 2), atPositions(mask, at, 2)] : [cos, sin, mask];
+    const q = applyRotary(this.q_proj.forward(xq).view(B, Tq, nh, hd).transpose(1, 2), cq, sq); // (B, nh, Tq, hd)
     let k = applyRotary(this.k_proj.forward(x).view(B, T, nkv, hd).transpose(1, 2), cos, sin); // (B, nkv, T, hd)
     let v = this.v_proj.forward(x).view(B, T, nkv, hd).transpose(1, 2); // (B, nkv, T, hd)
     if (nkv !== nh) {
@@ -199,10 +205,19 @@ export class LlamaAttention extends Module {
       k = k.unsqueeze(2).expand(B, nkv, rep, T, hd).reshape(B, nh, T, hd);
       v = v.unsqueeze(2).expand(B, nkv, rep, T, hd).reshape(B, nh, T, hd);
     }
-    const scores = q.matmul(k.transpose(2, 3)).div(Math.sqrt(hd)).add(mask); // (B, nh, T, T)
+    const scores = q.matmul(k.transpose(2, 3)).div(Math.sqrt(hd)).add(mq); // (B, nh, Tq, T)
     const probs = scores.softmax(-1).dropout(this.c.attention_dropout, this.training);
-    return this.o_proj.forward(probs.matmul(v).transpose(1, 2).reshape(B, T, H));
+    return this.o_proj.forward(probs.matmul(v).transpose(1, 2).reshape(B, Tq, H));
   }
+}
+
+/** Row b of `x` at position at[b] along `dim` (1 for (B, T, H); 2 for (B, 1, T, ·)), keeping that dim as size 1. */
+function atPositions(x: Tensor, at: Tensor, dim = 1): Tensor {
+  const shape = [...x.shape];
+  const B = shape[0];
+  shape[dim] = 1;
+  const view = shape.map((n, i) => (i === 0 ? B : 1));
+  return x.gather(dim, at.view(...view).expand(...shape));
 }
 
 /** SwiGLU: down(silu(gate(x)) · up(x)). */
@@ -235,8 +250,9 @@ export class LlamaDecoderLayer extends Module {
     this.input_layernorm = this.child('input_layernorm', new RMSNorm(c.hidden_size, c.rms_norm_eps));
     this.post_attention_layernorm = this.child('post_attention_layernorm', new RMSNorm(c.hidden_size, c.rms_norm_eps));
   }
-  forward(x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor): Tensor {
-    const h = x.add(this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, mask));
+  /** → (B, T, H); with `at` (B), only position at[b] of each row: (B, 1, H) */
+  forward(x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor, at?: Tensor): Tensor {
+    const h = (at ? atPositions(x, at) : x).add(this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, mask, at));
     return h.add(this.mlp.forward(this.post_attention_layernorm.forward(h)));
   }
 }
@@ -269,8 +285,11 @@ export class LlamaModel extends Module {
     this.invFreq = inverseFrequencies(c.rope_theta, c.hidden_size / c.num_attention_heads);
     this.ropeScale = c.rope_scaling ? Number(c.rope_scaling.factor) : 1;
   }
-  /** → final hidden states (B, T, H), after model.norm */
-  forward({ inputIds, attentionMask, positionIds }: DecoderInputs): Tensor {
+  /**
+   * → final hidden states (B, T, H), after model.norm. With `at` (B): the last layer computes only position at[b]
+   * of each row (B, 1, H); earlier layers need every position, the last one only the pooled one.
+   */
+  forward({ inputIds, attentionMask, positionIds }: DecoderInputs, at?: Tensor): Tensor {
     const [B, T] = inputIds.shape;
     const device = inputIds.device;
     const window = this.config.sliding_window;
@@ -287,7 +306,8 @@ export class LlamaModel extends Module {
     const positions = positionIds ?? arange(0, T, 1, { device }); // (B, T) or (T)
     const { cos, sin } = rotary(positions, tensor(this.invFreq, { device }), this.ropeScale);
     const mask = causalPaddingMask(attentionMask, B, T, device);
-    for (const layer of this.layers) x = layer.forward(x, cos, sin, mask);
+    const last = this.layers.length - 1;
+    this.layers.forEach((layer, i) => (x = layer.forward(x, cos, sin, mask, i === last ? at : undefined)));
     return this.norm.forward(x);
   }
 }
@@ -380,12 +400,9 @@ export class LlamaForCausalLM extends Module {
       : LlamaForCausalLM.poolIndex(inputs.inputIds, inputs.attentionMask);
   }
 
-  /** Hidden state at the pooled position (B, H). */
+  /** Hidden state at the pooled position (B, H); the last layer computes that position only. */
   pooledHidden(inputs: DecoderInputs): Tensor {
-    const h = this.hidden(inputs); // (B, T, H)
-    const [B, , H] = h.shape;
-    const idx = this.poolIndexOf(inputs).view(B, 1, 1).expand(B, 1, H);
-    return h.gather(1, idx).squeeze(1);
+    return this.model.forward(inputs, this.poolIndexOf(inputs)).squeeze(1);
   }
 
   /** Score-head logits at the last real token (B, num_labels). */
