@@ -18,12 +18,11 @@ import { evaluateRun, perQueryNames, summaryNames, type RunEvaluation } from '..
 import { parseMetricList } from '../eval/names.js';
 import { fmt, fmtP, fmtSigned, renderTable } from '../eval/report.js';
 import type { RankLossName } from '../train/losses/index.js';
-import type { TrainConfig } from '../train/trainer.js';
 import { DisrankerError } from '../util/errors.js';
 import { assertSafeOutput, markRunFolder, writeFileAtomicSync } from '../util/fs.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { ABLATION_DEFAULTS, DISTILL_DEFAULTS, STUDENT_TRAIN_DEFAULTS } from './defaults.js';
-import { distillStage, type DistillLoss, type Normalization } from './distill.js';
+import { distillStage, type DistillLoss, type DistillOptions, type Normalization } from './distill.js';
 import { bm25CandidateRun, rerankStage, splitQueries } from './rerank.js';
 import type { RankerTrainResult } from './run-folder.js';
 import { studentLabelsStage } from './student.js';
@@ -41,33 +40,17 @@ const DELTA_METRIC = 'ndcg_cut_10';
 export const LABELS_VARIANT = 'student-labels';
 export const BM25_VARIANT = 'bm25';
 
-export interface AblationOptions {
-  data: string;
-  /** the pre-trained student every variant starts from (student pretrain's OUT/model) */
-  init: string;
-  /** the teacher's scores.jsonl (teacher score) */
-  scores: string;
-  out: string;
-  seed: number;
-  steps?: number;
-  lr?: number;
-  evalEvery?: number;
-  maxLength?: number;
-  /** the distilled students' settings (DISTILL_DEFAULTS): β is the hybrid's (and Margin-MSE's weight) */
-  alpha?: number;
-  beta?: number;
-  normalize?: Normalization;
-  queriesPerStep?: number;
-  candidatesPerQuery?: number;
+/**
+ * The ablation's settings: distill's (every variant gets the same seed, steps, lr, data and trainer settings; α
+ * and β are the hybrid's, DISTILL_DEFAULTS), plus the β sweep, the evaluated split and the significance test's.
+ */
+export interface AblationOptions extends Omit<DistillOptions, 'loss'> {
   /** the hybrid's β sweep; a value equal to `beta` is student-hybrid itself */
   betas?: readonly number[];
   /** the split every variant reranks and is evaluated on (rerank's split names) */
   split?: string;
   permutations?: number;
   bootstrap?: number;
-  train?: Partial<TrainConfig>;
-  force?: boolean;
-  fresh?: boolean;
 }
 
 /** One student of the ablation. */
