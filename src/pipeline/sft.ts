@@ -58,7 +58,8 @@ export interface SftStageOptions {
   loraR?: number;
   /**
    * Weight of a second task, the CPT loss (next-token loss on the positives' title + summary given the query), added
-   * to the rank loss so fine-tuning keeps what CPT learnt (0: off; needs an init folder with an LM head).
+   * to the rank loss so fine-tuning keeps what CPT learnt (0: off). From scratch (the SFT-only ablation) the same
+   * task trains the tied LM head with the rest, so both arms run one recipe.
    */
   lmWeight?: number;
   evalEvery?: number;
@@ -107,7 +108,6 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
   const labelsFrom = opts.labels ?? SFT_DEFAULTS.labels;
   const loraR = opts.loraR ?? SFT_DEFAULTS.loraR;
   const lmWeight = opts.lmWeight ?? SFT_DEFAULTS.lmWeight;
-  if (lmWeight > 0 && !opts.init) throw new DisrankerError('DR_ERR_USAGE', '--lm-weight needs --init (a decoder folder with an LM head)');
   if (!(lossName in RANK_LOSSES)) throw new DisrankerError('DR_ERR_USAGE', `--loss: expected one of ${Object.keys(RANK_LOSSES).join(', ')}, got "${lossName}"`);
   const config = trainConfig({ steps, seed: opts.seed, lr: opts.lr ?? SFT_DEFAULTS.lr, evalEvery: opts.evalEvery ?? SFT_DEFAULTS.evalEvery, ...opts.train });
   const modelDir = opts.modelOut ?? join(opts.out, 'model');
@@ -166,7 +166,8 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
   } else {
     model = new LlamaForCausalLM(
       decoderConfigFor(tok, { ...SFT_DEFAULTS.scratchModel, max_position_embeddings: maxLength, ...opts.model }),
-      { lm: false, score: true },
+      // tied embeddings: the LM head of --lm-weight is the embedding matrix, trained from scratch with the rest
+      { lm: lmWeight > 0, score: true },
     );
   }
   model.addScoreHead();
