@@ -37,6 +37,12 @@ test('teacher cpt → teacher sft → rerank on the tiny world; SIGKILL mid-SFT 
   assert.ok(stats.pairs > 0 && stats.pairs_per_s > 0 && stats.ms_per_100 > 0);
   assert.match(readFileSync(join(dir, 'test.run'), 'utf8'), /^\S+ Q0 \S+ 1 \S+ disranker$/m);
 
+  // the SFT-only arm (a decoder from scratch) runs the same --lm-weight recipe: its tied LM head trains with the rest
+  ok(['teacher', 'sft', '--data', 'ds', '--tokenizer', 'cpt/tokenizer', '--out', 'sft-only-lm', '--steps', '4', '--eval-every', '2', '--lm-weight', '1']);
+  const scratch = JSON.parse(readFileSync(join(dir, 'sft-only-lm', 'model', 'model_card.json'), 'utf8'));
+  assert.equal(scratch.hyperparameters.lm_weight, 1);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'sft-only-lm', 'model', 'config.json'), 'utf8')).architectures, ['LlamaForSequenceClassification']);
+
   // killed after its first checkpoint, then resumed
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'disranker.js'), ...sftArgs('sft-killed')], { cwd: dir, env, stdio: 'ignore' });
   const state = join(dir, 'sft-killed', 'checkpoint', 'state.json');
