@@ -8,7 +8,6 @@
 // (examples/s of 2 processes ÷ 2 × those of 1 process × 1 thread) and the all-reduce time of the teacher's
 // gradients per step. The machine may be shared: numbers are for this moment.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { manualSeed, ProcessGroup, randint, tidy } from '../src/engine/index.js';
 import { LlamaForCausalLM, llamaConfig } from '../src/models/llama.js';
@@ -16,6 +15,7 @@ import { AdamW } from '../src/train/optimizer.js';
 import { TEACHER_SIZES, type TeacherSize } from '../src/pipeline/defaults.js';
 import { TEACHER_CONFIG } from './decoder.js';
 import { median } from './util.js';
+import { freePort } from '../src/util/net.js';
 
 interface WorkerResult {
   rank: number;
@@ -73,16 +73,6 @@ function worker(): void {
   opt.dispose();
   group?.destroy();
   console.log(JSON.stringify(r));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function launch(world: number, threads: number, batch: number): Promise<WorkerResult[]> {

@@ -5,10 +5,10 @@
 // fails when any worker fails; once one has failed, the others get a grace period to stop on their own (they see
 // the lost peer at their next collective), then SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Option, type Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
 import { int } from '../util/flags.js';
+import { freePort } from '../util/net.js';
 
 export interface LaunchFlags {
   nproc?: number;
@@ -33,17 +33,6 @@ export function addLaunchOptions(cmd: Command, what = 'data-parallel training'):
 /** True when this process is a worker started by a launcher (or torchrun). */
 export function isWorker(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.WORLD_SIZE !== undefined && env.WORLD_SIZE.trim() !== '';
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**

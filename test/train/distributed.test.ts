@@ -4,26 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distributedAvailable, engineAvailable } from '../../src/engine/index.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { need, REPO_ROOT } from '../helpers/env.js';
+import { freePort } from '../../src/util/net.js';
 
 const SCRIPT = join(REPO_ROOT, 'test', 'train', 'toy-train.ts');
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `dr-dist-${name}-`));
 const ready = (t: Parameters<typeof need>[0]) => need(t, engineAvailable(), 'the libtorch engine is not built') && need(t, distributedAvailable(), 'distributed support not built (libgloo-dev)');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Run {
   code: number | null;
