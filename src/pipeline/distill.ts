@@ -18,7 +18,8 @@ import { silentReporter, type Reporter } from '../util/reporter.js';
 import { DISTILL_DEFAULTS, STUDENT_TRAIN_DEFAULTS } from './defaults.js';
 import { beginRun, finishTrainingRun, rankerResult } from './run-folder.js';
 import { mainFirst } from '../train/distributed.js';
-import { devMetrics, loadStudent, rankingData, saveStudent, type StudentTrainResult } from './student.js';
+import { rankingData } from './ranking-data.js';
+import { devMetrics, loadStudent, saveStudent, type StudentTrainResult } from './student.js';
 
 export type DistillLoss = 'pointwise' | 'margin' | 'hybrid';
 export type Normalization = 'none' | 'query-z' | 'affine';

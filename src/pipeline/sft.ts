@@ -8,9 +8,6 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDataset } from '../data/dataset.js';
-import { judgedSplits } from '../data/sets/split.js';
-import { relevantLabel } from '../data/stats.js';
 import type { Run } from '../data/trec.js';
 import { loadSafetensors, manualSeed, tensor, tidy } from '../engine/index.js';
 import { evaluateRun } from '../eval/evaluate.js';
@@ -28,6 +25,7 @@ import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { SFT_DEFAULTS } from './defaults.js';
+import { rankingData, sampleGroup, type RankingGroup } from './ranking-data.js';
 import { beginRun, finishTrainingRun, rankerResult, type RankerTrainResult } from './run-folder.js';
 import { isMainRank, mainFirst } from '../train/distributed.js';
 
@@ -74,11 +72,6 @@ export interface SftStageResult extends RankerTrainResult {
   devQueries: number;
 }
 
-interface Group {
-  items: QueryDocument[];
-  labels: number[];
-}
-
 /** nDCG@10 and PNR of a model reranking the candidates of `qids`. */
 export function rerankQueries(
   model: LlamaForCausalLM | BertForSequenceClassification,
@@ -115,26 +108,8 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
   if (!tokDir) throw new DisrankerError('DR_ERR_USAGE', 'ranking SFT needs --init (a decoder folder) or --tokenizer (to train from scratch)');
 
   // data: train groups and dev lists
-  const ds = await openDataset(opts.data);
-  const { splits, source } = await judgedSplits(ds);
-  const labels = labelsFrom === 'hidden' ? await ds.hiddenQrels() : await ds.qrels();
-  const devLabels = await ds.qrels();
-  const docs = await ds.loadDocuments();
-  const queries = await ds.loadQueries();
-  const candidates = await ds.loadCandidates();
-  const level = relevantLabel(ds);
-  const item = (qid: string, docid: string): QueryDocument => ({ query: queries.get(qid)!.text, title: docs.get(docid)!.title, summary: docs.get(docid)!.summary });
-  const train_ = splits.train
-    .map((qid) => {
-      const judged = labels.get(qid) ?? new Map<string, number>();
-      const hits = (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid));
-      const scored = hits.map((h) => ({ docid: h.docid, label: judged.get(h.docid) ?? 0 }));
-      return { qid, scored, positives: scored.filter((s) => s.label >= level) };
-    })
-    .filter((q) => q.positives.length > 0 && q.scored.some((s) => s.label < q.positives[0].label || s.label < level));
+  const { splits, source, trainQ: train_, dev: devLists, devQrels, item } = await rankingData(opts.data, labelsFrom);
   if (train_.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no train-split query has a positive and a negative candidate: nothing to fine-tune on`);
-  const devLists = new Map(splits.dev.map((qid) => [qid, (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, item: item(qid, h.docid) }))]));
-  const devQrels = new Map([...devLabels].filter(([q]) => devLists.has(q)));
 
   const fingerprint = createHash('sha256')
     .update(JSON.stringify(train_.map((q) => [q.qid, q.scored.map((s) => [s.docid, s.label])])))
@@ -182,17 +157,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
       `${steps} steps of ${Q} groups × ${G || 'all'} documents`,
   );
 
-  const group = (rng: Random): Group => {
-    const q = train_[rng.int(train_.length)];
-    if (G === 0) return { items: q.scored.map((s) => item(q.qid, s.docid)), labels: q.scored.map((s) => s.label) };
-    const pos = rng.pick(q.positives);
-    const lower = q.scored.filter((s) => s.label < pos.label); // candidate order: the hardest first
-    const hard = lower.slice(0, hardDepth);
-    const negs = rng.sample(hard.length >= G - 1 ? hard : lower, G - 1);
-    while (negs.length < G - 1) negs.push(rng.pick(lower)); // short lists: repeat negatives
-    const chosen = [pos, ...negs];
-    return { items: chosen.map((s) => item(q.qid, s.docid)), labels: chosen.map((s) => s.label) };
-  };
+  const group = (rng: Random): RankingGroup => sampleGroup(train_, item, rng, G, hardDepth);
   const evalMetrics = parseMetricList('ndcg_cut_10,pnr');
   try {
     const result = await train(

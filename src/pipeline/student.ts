@@ -9,8 +9,6 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../data/dataset.js';
-import { judgedSplits } from '../data/sets/split.js';
-import { relevantLabel } from '../data/stats.js';
 import { loadSafetensors, manualSeed, Module, saveSafetensors, tensor, tidy, type Tensor } from '../engine/index.js';
 import { evaluateRun } from '../eval/evaluate.js';
 import { parseMetricList } from '../eval/names.js';
@@ -26,6 +24,8 @@ import { silentReporter, type Reporter } from '../util/reporter.js';
 import { STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from './defaults.js';
 import { beginRun, finishRun, finishTrainingRun, rankerResult, type RankerTrainResult } from './run-folder.js';
 import { isMainRank, mainFirst } from '../train/distributed.js';
+import { rankingData, sampleGroup } from './ranking-data.js';
+import { GROUP_DEFAULTS } from '../data/defaults.js';
 import { rerankQueries } from './sft.js';
 
 export const MLM_HEAD_FILE = 'mlm_head.safetensors';
@@ -199,28 +199,6 @@ export function loadStudent(dir: string): BertForSequenceClassification {
   return model;
 }
 
-/** The judged train split's queries with their labelled candidates, and the dev split's candidate lists. */
-export async function rankingData(data: string) {
-  const ds = await openDataset(data);
-  const { splits } = await judgedSplits(ds);
-  const qrels = await ds.qrels();
-  const docs = await ds.loadDocuments();
-  const queries = await ds.loadQueries();
-  const candidates = await ds.loadCandidates();
-  const level = relevantLabel(ds);
-  const item = (qid: string, docid: string): QueryDocument => ({ query: queries.get(qid)!.text, title: docs.get(docid)!.title, summary: docs.get(docid)!.summary });
-  const trainQ = splits.train
-    .map((qid) => {
-      const judged = qrels.get(qid) ?? new Map<string, number>();
-      const scored = (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, label: judged.get(h.docid) ?? 0 }));
-      return { qid, scored, positives: scored.filter((s) => s.label >= level) };
-    })
-    .filter((q) => q.positives.length > 0 && q.scored.some((s) => s.label < q.positives[0].label));
-  const dev = new Map(splits.dev.map((qid) => [qid, (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, item: item(qid, h.docid) }))]));
-  const devQrels = new Map([...qrels].filter(([q]) => dev.has(q)));
-  return { ds, trainQ, dev, devQrels, item, docs, queries, candidates };
-}
-
 /** nDCG@10 and PNR of a student on the dev lists. */
 export function devMetrics(model: BertForSequenceClassification, tok: ReturnType<typeof loadTokenizer>, dev: Map<string, { docid: string; item: QueryDocument }[]>, devQrels: Map<string, Map<string, number>>, maxLength: number) {
   const run = rerankQueries(model, tok, [...dev.keys()], dev, { maxLength });
@@ -260,15 +238,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
         model,
         batch: (step, m) => {
           const rng = new Random(opts.seed).fork(`labels-step-${step}-${m}`);
-          return Array.from({ length: Q }, () => {
-            const q = trainQ[rng.int(trainQ.length)];
-            const pos = rng.pick(q.positives);
-            const lower = q.scored.filter((s) => s.label < pos.label);
-            const negs = rng.sample(lower.slice(0, 30).length >= G - 1 ? lower.slice(0, 30) : lower, G - 1);
-            while (negs.length < G - 1) negs.push(rng.pick(lower));
-            const chosen = [pos, ...negs];
-            return { items: chosen.map((s) => item(q.qid, s.docid)), labels: chosen.map((s) => s.label) };
-          });
+          return Array.from({ length: Q }, () => sampleGroup(trainQ, item, rng, G, GROUP_DEFAULTS.hardDepth));
         },
         loss: (groups) => {
           const inputs = bertPairInputs(tok, groups.flatMap((g) => g.items), { maxLength });
