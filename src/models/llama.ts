@@ -307,7 +307,7 @@ export class LlamaModel extends Module {
     const { cos, sin } = rotary(positions, tensor(this.invFreq, { device }), this.ropeScale);
     const mask = causalPaddingMask(attentionMask, B, T, device);
     const last = this.layers.length - 1;
-    this.layers.forEach((layer, i) => (x = layer.forward(x, cos, sin, mask, i === last ? at : undefined)));
+    for (let i = 0; i <= last; i++) x = this.layers[i].forward(x, cos, sin, mask, i === last ? at : undefined);
     return this.norm.forward(x);
   }
 }

@@ -47,8 +47,6 @@ export interface AppOptions {
   logger?: boolean | { level: string };
 }
 
-export { SERVE_DEFAULTS };
-
 /** An error with the HTTP status and `error` code the client sees. */
 export class HttpError extends Error {
   constructor(
