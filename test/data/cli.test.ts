@@ -15,7 +15,7 @@ function cli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-test('synth, stats --json, bm25 and translation-lm runs, build cpt; a bad import exits 1 with file:line and writes nothing', () => {
+test('synth, stats --json, bm25 and translation-lm runs, build cpt; a bad import exits 1 with file:line and writes nothing', async () => {
   const root = mkdtempSync(join(tmpdir(), 'dr-cli-'));
   const ds = join(root, 'ds');
   let r = cli('synth', '--preset', 'tiny', '--seed', '5', '--out', ds, '--quiet');
@@ -31,6 +31,13 @@ test('synth, stats --json, bm25 and translation-lm runs, build cpt; a bad import
   const lines = readFileSync(join(root, 'run.txt'), 'utf8').trim().split('\n');
   assert.equal(lines.length, 600);
   assert.match(lines[0], /^q\d+ Q0 d\d+ 1 [\d.]+ bm25$/);
+  // no DS/splits: --split test is the judged queries' default split, the queries `rerank --split test` takes
+  r = cli('bm25', ds, '--out', join(root, 'test.run'), '--split', 'test');
+  assert.equal(r.code, 0, r.err);
+  const { judgedSplits } = await import('../../src/data/sets/split.js');
+  const { openDataset } = await import('../../src/data/dataset.js');
+  const testQids = (await judgedSplits(await openDataset(ds))).splits.test;
+  assert.deepEqual(new Set(readFileSync(join(root, 'test.run'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0])), new Set(testQids));
   r = cli('translation-lm', ds, '--out', join(root, 'tlm.run'), '--judged-only', '--mu', '50');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /wrote .*tlm\.run: \d+ queries; trained on \d+ of \d+ clicks/);

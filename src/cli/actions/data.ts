@@ -176,8 +176,14 @@ export async function splitCommand(dir: string, opts: { ratios: string; seed: nu
   console.log(`wrote ${dir}/splits: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
 
+/** train, dev and test are the judged queries' split (DIR/splits, else the default split, as `rerank` takes them). */
 async function splitQids(ds: Dataset, name: string | undefined): Promise<Set<string> | undefined> {
-  return name ? new Set(await ds.split(name)) : undefined;
+  if (!name) return undefined;
+  if (name === 'train' || name === 'dev' || name === 'test') {
+    const { judgedSplits } = await import('../../data/sets/split.js');
+    return new Set((await judgedSplits(ds)).splits[name]);
+  }
+  return new Set(await ds.split(name));
 }
 
 export interface BuildOptions {
