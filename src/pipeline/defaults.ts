@@ -55,7 +55,8 @@ export const CPT_DEFAULTS = {
 
 /** Ranking fine-tuning of the teacher (src/pipeline/sft.ts). */
 export const SFT_DEFAULTS = {
-  steps: 1000,
+  /** the measured recipe (docs/teacher.md): on the small world, dev nDCG@10 still rises slowly at 5,000-8,000 steps */
+  steps: 5000,
   lr: 1e-3,
   /** the paper's pairwise margin hinge */
   loss: 'hinge' as 'hinge' | 'ranknet' | 'listwise',
@@ -63,14 +64,17 @@ export const SFT_DEFAULTS = {
   groupsPerStep: 4,
   /** 1 positive + 7 hard negatives; 0: the whole candidate list */
   groupSize: 8,
-  hardDepth: 30,
+  /** negatives from the top 50 lower-labelled candidates: the small world's whole list. With the top 30 only, the hinge
+   * collapses (its loss stays near 1): there the negatives differ from the positive mostly in hidden quality */
+  hardDepth: 50,
   maxLength: 128,
   labels: 'judged' as 'judged' | 'hidden',
   /** 0: full fine-tuning */
   loraR: 0,
-  /** weight of the CPT loss kept as a second task during SFT (0: off, the paper's recipe) */
-  lmWeight: 0,
-  evalEvery: 100,
+  /** weight of the CPT loss kept on each group's positive as a second task during SFT (0: off, the paper's recipe).
+   * 1 by default: without it, SFT forgot what CPT learnt and the teacher stayed near chance (docs/teacher.md) */
+  lmWeight: 1,
+  evalEvery: 1000,
   /** a decoder from scratch (the SFT-only ablation) has the CPT decoder's shape */
   scratchModel: CPT_DEFAULTS.model,
 };

@@ -42,7 +42,7 @@ export interface PipelineConfig {
   tokenizer: { vocabSize: number };
   cpt: { steps: number; batchSize: number; lr: number; size: keyof typeof TEACHER_SIZES };
   /** ranking SFT of the CPT teacher; the SFT-only ablation uses the same settings from a decoder from scratch */
-  sft: { steps: number; lr: number; groupsPerStep: number; groupSize: number; evalEvery: number };
+  sft: { steps: number; lr: number; groupsPerStep: number; groupSize: number; hardDepth: number; lmWeight: number; evalEvery: number };
   /** teacher scoring of the click-log queries' candidates; candidates: the top of each list (null: all) */
   teacherScore: { candidates: number | null; batchSize: number };
   studentPretrain: { size: keyof typeof STUDENT_SIZES; vocabSize: number; steps: number; batchSize: number; lr: number };
@@ -61,11 +61,11 @@ export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
     data: { world: 'small', path: null },
     tokenizer: { vocabSize: TOKENIZER_DEFAULTS.vocabSize },
     cpt: { steps: CPT_DEFAULTS.steps, batchSize: CPT_DEFAULTS.batchSize, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
-    sft: { steps: 300, lr: SFT_DEFAULTS.lr, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, evalEvery: 100 },
+    sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
     teacherScore: { candidates: 20, batchSize: 32 },
     studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: 600, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr },
-    studentLabels: { steps: 300, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: 100 },
-    distill: { steps: 300, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: 100 },
+    studentLabels: { steps: 600, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: 100 },
+    distill: { steps: 600, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: 100 },
     evaluate: { permutations: 10_000, bootstrap: 10_000 },
     latency: { rounds: 6 },
   },
@@ -75,7 +75,7 @@ export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
     data: { world: 'tiny', path: null },
     tokenizer: { vocabSize: 1000 },
     cpt: { steps: 100, batchSize: 8, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
-    sft: { steps: 60, lr: SFT_DEFAULTS.lr, groupsPerStep: 2, groupSize: SFT_DEFAULTS.groupSize, evalEvery: 20 },
+    sft: { steps: 60, lr: SFT_DEFAULTS.lr, groupsPerStep: 2, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: 20 },
     teacherScore: { candidates: null, batchSize: 32 },
     studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: 1000, steps: 100, batchSize: 16, lr: STUDENT_PRETRAIN_DEFAULTS.lr },
     studentLabels: { steps: 60, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: 20 },
@@ -96,7 +96,10 @@ const FileSchema = z
     data: z.object({ world: z.string().optional(), path: z.string().nullable().optional() }).strict().optional(),
     tokenizer: z.object({ vocabSize: int(100).optional() }).strict().optional(),
     cpt: z.object({ steps: int(1).optional(), batchSize: int(1).optional(), lr: pos.optional(), size: z.enum(Object.keys(TEACHER_SIZES) as [keyof typeof TEACHER_SIZES]).optional() }).strict().optional(),
-    sft: z.object({ steps: int(1).optional(), lr: pos.optional(), groupsPerStep: int(1).optional(), groupSize: int(2).optional(), evalEvery: int(1).optional() }).strict().optional(),
+    sft: z
+      .object({ steps: int(1).optional(), lr: pos.optional(), groupsPerStep: int(1).optional(), groupSize: int(2).optional(), hardDepth: int(1).optional(), lmWeight: z.number().min(0).optional(), evalEvery: int(1).optional() })
+      .strict()
+      .optional(),
     teacherScore: z.object({ candidates: int(2).nullable().optional(), batchSize: int(1).optional() }).strict().optional(),
     studentPretrain: z
       .object({ size: z.enum(Object.keys(STUDENT_SIZES) as [keyof typeof STUDENT_SIZES]).optional(), vocabSize: int(100).optional(), steps: int(1).optional(), batchSize: int(1).optional(), lr: pos.optional() })

@@ -154,7 +154,8 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
   reporter.info(
     `ranking SFT (${lossName} loss${lossName === 'hinge' ? `, margin ${margin}` : ''}) of ${opts.init ?? 'a decoder from scratch'}` +
       `${loraR > 0 ? ` with LoRA r=${loraR}` : ', full fine-tuning'}: ${train_.length} train queries (${labelsFrom} labels), ${devLists.size} dev; ` +
-      `${steps} steps of ${Q} groups × ${G || 'all'} documents`,
+      `${steps} steps of ${Q} groups × ${G || 'all'} documents${G ? ` (negatives from the top ${hardDepth})` : ''}` +
+      `${lmWeight > 0 ? `, plus the CPT loss on the positives × ${lmWeight}` : ''}`,
   );
 
   const group = (rng: Random): RankingGroup => sampleGroup(train_, item, rng, G, hardDepth);

@@ -25,7 +25,7 @@ export interface Preset {
 
 export const PRESETS: Record<string, Preset> = {
   tiny: { topics: 4, conceptsPerTopic: 12, entitiesPerTopic: 4, documents: 240, queries: 60, judgedQueries: 20, candidates: 30, impressions: 600, shown: 10 },
-  small: { topics: 12, conceptsPerTopic: 24, entitiesPerTopic: 10, documents: 3000, queries: 1100, judgedQueries: 500, candidates: 50, impressions: 20_000, shown: 10 },
+  small: { topics: 12, conceptsPerTopic: 24, entitiesPerTopic: 10, documents: 3000, queries: 6500, judgedQueries: 1500, candidates: 50, impressions: 60_000, shown: 10 },
   medium: { topics: 40, conceptsPerTopic: 30, entitiesPerTopic: 20, documents: 30_000, queries: 5000, judgedQueries: 500, candidates: 100, impressions: 200_000, shown: 10 },
   large: { topics: 120, conceptsPerTopic: 40, entitiesPerTopic: 40, documents: 150_000, queries: 30_000, judgedQueries: 1000, candidates: 100, impressions: 1_000_000, shown: 10 },
 };
