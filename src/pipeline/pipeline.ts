@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { LAYOUT, openDataset } from '../data/dataset.js';
 import { judgedSplits } from '../data/sets/split.js';
+import { PRESETS } from '../data/synth/world.js';
 import { formatRun, readRun, type Run } from '../data/trec.js';
 import { compareRuns, type Comparison } from '../eval/compare.js';
 import { evaluateRuns } from '../eval/evaluate-runs.js';
@@ -101,7 +102,8 @@ export function planPipeline(cfg: PipelineConfig, out: string, facts: DataFacts)
   const d = cfg.distill;
   const distill = (loss: DistillLoss) => ({ steps: d.steps, lr: d.lr, evalEvery: d.evalEvery, normalize: d.normalize, loss, alpha: loss === 'margin' ? 0 : d.alpha, beta: loss === 'pointwise' ? 0 : d.beta, seed: cfg.seed });
   const settings: Record<PipelineStage, Record<string, unknown>> = {
-    world: cfg.data.path ? { path: resolve(cfg.data.path), sha256: facts.contentHash } : { world: cfg.data.world, seed: cfg.seed },
+    // the synthetic world by its preset's numbers too, so a release that changes a preset does not reuse an old world
+    world: cfg.data.path ? { path: resolve(cfg.data.path), sha256: facts.contentHash } : { world: cfg.data.world, preset: PRESETS[cfg.data.world] ?? null, seed: cfg.seed },
     tokenizer: { ...cfg.tokenizer },
     cpt: { ...cfg.cpt, seed: cfg.seed },
     sft: { ...cfg.sft, seed: cfg.seed },

@@ -11,6 +11,7 @@ import { engineAvailable } from '../../src/engine/index.js';
 import { parseSettings, readPipelineConfigFile, resolvePipelineConfig, type PipelineConfigFile } from '../../src/pipeline/pipeline-config.js';
 import { PIPELINE_STAGES, planPipeline, runPipeline, downstreamOf } from '../../src/pipeline/pipeline.js';
 import { writePipelineReport } from '../../src/pipeline/pipeline-report.js';
+import { PRESETS } from '../../src/data/synth/world.js';
 import { recordingReporter } from '../../src/util/reporter.js';
 import { need } from '../helpers/env.js';
 
@@ -38,6 +39,15 @@ test('stage keys: a changed β changes only the Margin-MSE and hybrid students a
   assert.deepEqual(changed, ['distill-margin', 'distill-hybrid', 'evaluate', 'export']);
   assert.ok(a.get('cpt')!.dir.endsWith(`stages/cpt-${a.get('cpt')!.key}`));
   assert.deepEqual([...downstreamOf(['student-pretrain'])], ['student-pretrain', 'student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid', 'evaluate', 'export']);
+  // a preset whose numbers change (a new release) is a new world, and everything after it reruns
+  const tiny = PRESETS.tiny;
+  PRESETS.tiny = { ...tiny, judgedQueries: tiny.judgedQueries + 1 };
+  try {
+    const c = planPipeline(resolvePipelineConfig({ preset: 'quick' }), '/tmp/x', WORLD);
+    assert.deepEqual(PIPELINE_STAGES.filter((s) => a.get(s)!.key === c.get(s)!.key), []);
+  } finally {
+    PRESETS.tiny = tiny;
+  }
 });
 
 test('stage plan on a data set without a click log: what cannot run is skipped, with the reason', () => {
