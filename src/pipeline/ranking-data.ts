@@ -21,20 +21,35 @@ export async function rankingData(data: string, labels: 'judged' | 'hidden' = 'j
   const candidates = await ds.loadCandidates();
   const level = relevantLabel(ds);
   const item = (qid: string, docid: string): QueryDocument => ({ query: queries.get(qid)!.text, title: docs.get(docid)!.title, summary: docs.get(docid)!.summary });
-  const trainQ = splits.train
-    .map((qid) => {
-      const judged = trainLabels.get(qid) ?? new Map<string, number>();
-      const scored = (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, label: judged.get(h.docid) ?? 0 }));
-      return { qid, scored, positives: scored.filter((s) => s.label >= level) };
-    })
-    .filter((q) => q.positives.length > 0 && q.scored.some((s) => s.label < q.positives[0].label));
+  const trainQ = trainQueries(splits.train, candidates, trainLabels, (docid) => docs.has(docid), level);
   const dev = new Map(splits.dev.map((qid) => [qid, (candidates.get(qid) ?? []).filter((h) => docs.has(h.docid)).map((h) => ({ docid: h.docid, item: item(qid, h.docid) }))]));
   const devQrels = new Map([...qrels].filter(([q]) => dev.has(q)));
   return { ds, splits, source, trainQ, dev, devQrels, item, docs, queries, candidates };
 }
 
 /** A train query: its candidates in list order (the hardest first) with labels, and its positives. */
-export type TrainQuery = Awaited<ReturnType<typeof rankingData>>['trainQ'][number];
+export interface TrainQuery {
+  qid: string;
+  scored: { docid: string; label: number }[];
+  /** candidates labelled `level` or more that have a lower-labelled candidate to pair with */
+  positives: { docid: string; label: number }[];
+}
+
+/**
+ * The train queries that can make a group: candidates of known documents, labelled (0 when unjudged), and their
+ * positives. A positive needs a lower-labelled candidate in its list (a list may hold only labels 2 and up), and a
+ * query without such a positive is left out.
+ */
+export function trainQueries(qids: string[], candidates: Map<string, { docid: string }[]>, labels: Map<string, Map<string, number>>, known: (docid: string) => boolean, level: number): TrainQuery[] {
+  return qids
+    .map((qid) => {
+      const judged = labels.get(qid) ?? new Map<string, number>();
+      const scored = (candidates.get(qid) ?? []).filter((h) => known(h.docid)).map((h) => ({ docid: h.docid, label: judged.get(h.docid) ?? 0 }));
+      const lowest = Math.min(...scored.map((s) => s.label));
+      return { qid, scored, positives: scored.filter((s) => s.label >= level && s.label > lowest) };
+    })
+    .filter((q) => q.positives.length > 0);
+}
 
 /** One ranking group: the items and their labels, the positive first. */
 export interface RankingGroup {
