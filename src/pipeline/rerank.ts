@@ -3,7 +3,7 @@
 // candidate lists (the baseline every model must beat) is here too.
 import { Bm25Index, documentText } from '../data/bm25.js';
 import { openDataset, type Dataset } from '../data/dataset.js';
-import { judgedSplits } from '../data/sets/split.js';
+import { namedSplit } from '../data/sets/split.js';
 import { formatRun, type Run } from '../data/trec.js';
 import { BertForSequenceClassification } from '../models/bert.js';
 import { loadHfModel } from '../models/hf.js';
@@ -42,8 +42,7 @@ export interface RerankResult {
 export async function splitQueries(ds: Dataset, split: string, candidates?: Map<string, unknown>): Promise<string[]> {
   if (split === 'all') return [...(candidates ?? (await ds.loadCandidates())).keys()];
   if (split === 'judged') return [...(await ds.qrels()).keys()];
-  if (split === 'train' || split === 'dev' || split === 'test') return (await judgedSplits(ds)).splits[split];
-  return ds.split(split);
+  return namedSplit(ds, split);
 }
 
 /**

@@ -176,14 +176,11 @@ export async function splitCommand(dir: string, opts: { ratios: string; seed: nu
   console.log(`wrote ${dir}/splits: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
 
-/** train, dev and test are the judged queries' split (DIR/splits, else the default split, as `rerank` takes them). */
+/** train, dev and test are the judged queries' split, as `rerank` takes them (`namedSplit`). */
 async function splitQids(ds: Dataset, name: string | undefined): Promise<Set<string> | undefined> {
   if (!name) return undefined;
-  if (name === 'train' || name === 'dev' || name === 'test') {
-    const { judgedSplits } = await import('../../data/sets/split.js');
-    return new Set((await judgedSplits(ds)).splits[name]);
-  }
-  return new Set(await ds.split(name));
+  const { namedSplit } = await import('../../data/sets/split.js');
+  return new Set(await namedSplit(ds, name));
 }
 
 export interface BuildOptions {

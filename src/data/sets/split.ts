@@ -57,3 +57,10 @@ export async function judgedSplits(ds: Dataset): Promise<{ splits: Record<(typeo
 }
 
 export { SPLIT_DEFAULTS };
+
+/** The query ids of a split name: train, dev or test are the judged queries' split (`judgedSplits`); any other name
+ * is DS/splits/NAME.txt. */
+export async function namedSplit(ds: Dataset, name: string): Promise<string[]> {
+  if ((SPLIT_NAMES as readonly string[]).includes(name)) return (await judgedSplits(ds)).splits[name as (typeof SPLIT_NAMES)[number]];
+  return ds.split(name);
+}
