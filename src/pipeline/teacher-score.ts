@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset, type Dataset } from '../data/dataset.js';
-import { judgedSplits } from '../data/sets/split.js';
+import { namedSplit } from '../data/sets/split.js';
 import { BertForSequenceClassification } from '../models/bert.js';
 import { loadHfModel } from '../models/hf.js';
 import { LlamaForCausalLM } from '../models/llama.js';
@@ -74,8 +74,7 @@ async function queryList(ds: Dataset, which: string): Promise<string[]> {
   const judged = await ds.qrels();
   if (which === 'clicks') return all.filter((q) => !judged.has(q));
   if (which === 'judged') return all.filter((q) => judged.has(q));
-  if (which === 'train' || which === 'dev' || which === 'test') return (await judgedSplits(ds)).splits[which];
-  return ds.split(which);
+  return namedSplit(ds, which);
 }
 
 export async function teacherScoreStage(opts: TeacherScoreOptions, reporter: Reporter = silentReporter): Promise<TeacherScoreResult> {
