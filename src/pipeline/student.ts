@@ -25,7 +25,6 @@ import { STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type 
 import { beginRun, finishRun, finishTrainingRun, rankerResult, type RankerTrainResult } from './run-folder.js';
 import { isMainRank, mainFirst } from '../train/distributed.js';
 import { rankingData, sampleGroup } from './ranking-data.js';
-import { GROUP_DEFAULTS } from '../data/defaults.js';
 import { rerankQueries } from './sft.js';
 
 export const MLM_HEAD_FILE = 'mlm_head.safetensors';
@@ -182,6 +181,8 @@ export interface StudentLabelsOptions {
   loss?: RankLossName;
   groupsPerStep?: number;
   groupSize?: number;
+  /** negatives come from the top n lower-labelled candidates */
+  hardDepth?: number;
   maxLength?: number;
   evalEvery?: number;
   train?: Partial<TrainConfig>;
@@ -219,10 +220,11 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
   const lossName = opts.loss ?? STUDENT_TRAIN_DEFAULTS.loss;
   const Q = opts.groupsPerStep ?? STUDENT_TRAIN_DEFAULTS.groupsPerStep;
   const G = opts.groupSize ?? STUDENT_TRAIN_DEFAULTS.groupSize;
+  const hardDepth = opts.hardDepth ?? STUDENT_TRAIN_DEFAULTS.hardDepth;
   const maxLength = opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength;
   const config = trainConfig({ steps: opts.steps ?? STUDENT_TRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_TRAIN_DEFAULTS.lr, evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery, ...opts.train });
   const initHash = createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex');
-  const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, max_length: maxLength };
+  const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength };
   const runConfig = { train: resultConfig(config), ...identity };
   const { done } = await mainFirst(() => beginRun<StudentTrainResult>(opts.out, 'student-labels', runConfig, { force: opts.force, inputs: [opts.data, opts.init] }));
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
@@ -238,7 +240,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
         model,
         batch: (step, m) => {
           const rng = new Random(opts.seed).fork(`labels-step-${step}-${m}`);
-          return Array.from({ length: Q }, () => sampleGroup(trainQ, item, rng, G, GROUP_DEFAULTS.hardDepth));
+          return Array.from({ length: Q }, () => sampleGroup(trainQ, item, rng, G, hardDepth));
         },
         loss: (groups) => {
           const inputs = bertPairInputs(tok, groups.flatMap((g) => g.items), { maxLength });
@@ -257,7 +259,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
       init: opts.init,
       steps: config.steps,
       losses: { kind: lossName, first10_mean: loss.first, last10_mean: loss.last },
-      hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, max_length: maxLength },
+      hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength },
       dev: { best: result.best, evals: result.evals },
     });
     return finishTrainingRun(opts.out, 'student-labels', runConfig, rankerResult(modelDir, result));

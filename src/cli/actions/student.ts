@@ -18,7 +18,7 @@ export async function studentPretrainAction(o: TrainerFlags & { data: string; ou
   reporter.info(`MLM: loss ${r.loss.first10.toFixed(3)} → ${r.loss.last10.toFixed(3)}${r.cached ? ' (cached)' : ''}; student in ${r.modelDir}`);
 }
 
-export async function studentLabelsAction(o: TrainerFlags & { data: string; init: string; out: string; loss: 'hinge' | 'ranknet' | 'listwise'; groupsPerStep: number; groupSize: number; maxLength: number; evalEvery: number; seed: number; steps: number; lr: number }): Promise<void> {
+export async function studentLabelsAction(o: TrainerFlags & { data: string; init: string; out: string; loss: 'hinge' | 'ranknet' | 'listwise'; groupsPerStep: number; groupSize: number; hardDepth: number; maxLength: number; evalEvery: number; seed: number; steps: number; lr: number }): Promise<void> {
   const reporter = consoleReporter({ quiet: o.quiet });
   const r = await studentLabelsStage({ ...o, train: trainerConfig(o) }, reporter);
   summary(reporter, 'label-only student', r);

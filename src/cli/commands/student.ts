@@ -52,7 +52,8 @@ export function registerStudent(program: Command): void {
     .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
     .option('--loss <name>', 'hinge | ranknet | listwise', (raw: string) => choice(['hinge', 'ranknet', 'listwise'] as const)('--loss', raw), STUDENT_TRAIN_DEFAULTS.loss)
     .option('--groups-per-step <n>', 'query groups per step', (raw: string) => int(1)('--groups-per-step', raw), STUDENT_TRAIN_DEFAULTS.groupsPerStep)
-    .option('--group-size <n>', 'documents per group (1 positive + hard negatives)', (raw: string) => int(2)('--group-size', raw), STUDENT_TRAIN_DEFAULTS.groupSize);
+    .option('--group-size <n>', 'documents per group (1 positive + hard negatives)', (raw: string) => int(2)('--group-size', raw), STUDENT_TRAIN_DEFAULTS.groupSize)
+    .option('--hard-depth <n>', 'negatives come from the top n lower-labelled candidates', (raw: string) => int(1)('--hard-depth', raw), STUDENT_TRAIN_DEFAULTS.hardDepth);
   addStudentTrainOptions(tr);
   addTrainerOptions(tr);
   tr.action(async (opts) => {
