@@ -113,6 +113,8 @@ export interface AblationSummary {
     lr: number;
     eval_every: number;
     max_length: number;
+    /** the MLM loss kept as a second task (0: off) */
+    mlm_weight: number;
     alpha: number;
     beta: number;
     normalize: Normalization;
@@ -161,6 +163,7 @@ export async function ablateStage(opts: AblationOptions, reporter: Reporter = si
     lr: opts.lr ?? STUDENT_TRAIN_DEFAULTS.lr,
     evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery,
     maxLength: opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength,
+    mlmWeight: opts.mlmWeight ?? STUDENT_TRAIN_DEFAULTS.mlmWeight,
   };
   const alpha = opts.alpha ?? DISTILL_DEFAULTS.alpha;
   const beta = opts.beta ?? DISTILL_DEFAULTS.beta;
@@ -230,6 +233,7 @@ export async function ablateStage(opts: AblationOptions, reporter: Reporter = si
       lr: s.lr,
       eval_every: s.evalEvery,
       max_length: s.maxLength,
+      mlm_weight: s.mlmWeight,
       alpha,
       beta,
       normalize,

@@ -132,6 +132,8 @@ export const STUDENT_TRAIN_DEFAULTS = {
   hardDepth: SFT_DEFAULTS.hardDepth,
   maxLength: 128,
   evalEvery: 500,
+  /** weight of the MLM loss kept as a second task on one pair per group (0: off), as the teacher's lmWeight */
+  mlmWeight: 0,
 };
 
 /** Distillation of the teacher's scores into the student (src/pipeline/distill.ts). */

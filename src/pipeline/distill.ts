@@ -19,7 +19,7 @@ import { DISTILL_DEFAULTS, STUDENT_TRAIN_DEFAULTS } from './defaults.js';
 import { beginRun, finishTrainingRun, rankerResult } from './run-folder.js';
 import { mainFirst } from '../train/distributed.js';
 import { rankingData } from './ranking-data.js';
-import { devMetrics, loadStudent, saveStudent, type StudentTrainResult } from './student.js';
+import { devMetrics, loadStudent, MlmTask, mlmIdentity, saveStudent, type StudentTrainResult } from './student.js';
 
 export type DistillLoss = 'pointwise' | 'margin' | 'hybrid';
 export type Normalization = 'none' | 'query-z' | 'affine';
@@ -41,6 +41,8 @@ export interface DistillOptions {
   queriesPerStep?: number;
   candidatesPerQuery?: number;
   maxLength?: number;
+  /** weight of the MLM loss kept on each query's best-scored candidate as a second task (0: off) */
+  mlmWeight?: number;
   evalEvery?: number;
   train?: Partial<TrainConfig>;
   force?: boolean;
@@ -98,6 +100,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
   const Q = opts.queriesPerStep ?? DISTILL_DEFAULTS.queriesPerStep;
   const K = opts.candidatesPerQuery ?? DISTILL_DEFAULTS.candidatesPerQuery;
   const maxLength = opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength;
+  const mlmWeight = opts.mlmWeight ?? STUDENT_TRAIN_DEFAULTS.mlmWeight;
   if (K < 2 && beta > 0) throw new DisrankerError('DR_ERR_USAGE', '--candidates-per-query must be at least 2 for Margin-MSE');
   const config = trainConfig({ steps: opts.steps ?? STUDENT_TRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_TRAIN_DEFAULTS.lr, evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery, ...opts.train });
   const hash = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -112,6 +115,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
     queries_per_step: Q,
     candidates_per_query: K,
     max_length: maxLength,
+    ...mlmIdentity(mlmWeight),
   };
   const runConfig = { train: resultConfig(config), ...identity };
   const { done } = await mainFirst(() => beginRun<StudentTrainResult>(opts.out, 'distill', runConfig, { force: opts.force, inputs: [opts.data, opts.init, opts.scores] }));
@@ -125,28 +129,32 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
   const tok = loadTokenizer(opts.init);
   manualSeed(opts.seed);
   const model = loadStudent(opts.init);
+  const mlm = new MlmTask(model, opts.init, tok, mlmWeight, maxLength);
   reporter.info(
-    `distillation (${lossName}: α ${alpha}, β ${beta}; teacher scores normalised: ${normalize}) of ${lists.length} scored queries into ${opts.init}: ` +
+    `distillation (${lossName}: α ${alpha}, β ${beta}; teacher scores normalised: ${normalize}` +
+      `${mlmWeight > 0 ? `; plus the MLM loss on each query's best-scored candidate × ${mlmWeight}` : ''}) of ${lists.length} scored queries into ${opts.init}: ` +
       `${config.steps} steps of ${Q} queries × ${K} candidates`,
   );
   try {
     const result = await train(
       {
-        model,
+        model: mlm.module,
         batch: (step, m) => {
           const rng = new Random(opts.seed).fork(`distill-step-${step}-${m}`);
-          return Array.from({ length: Q }, () => {
+          const rows = Array.from({ length: Q }, () => {
             const [qid, l] = lists[rng.int(lists.length)];
             const picked = rng.sample(l, K);
             while (picked.length < K) picked.push(rng.pick(l)); // short lists repeat candidates
             return { items: picked.map((x) => item(qid, x.docid)), teacher: picked.map((x) => x.score) };
           });
+          const best = (r: (typeof rows)[number]) => r.items[r.teacher.indexOf(Math.max(...r.teacher))];
+          return { rows, masked: mlm.mask(rows.map(best), rng) };
         },
-        loss: (rows) => {
+        loss: ({ rows, masked }) => {
           const inputs = bertPairInputs(tok, rows.flatMap((r) => r.items), { maxLength });
           const s = model.score(inputs).view(rows.length, K);
           const t = tensor(rows.map((r) => r.teacher));
-          return { loss: hybridDistillLoss(s, t, { alpha, beta }), examples: rows.length * K, tokens: inputs.attentionMask.sum().item() };
+          return { loss: mlm.add(hybridDistillLoss(s, t, { alpha, beta }), masked), examples: rows.length * K, tokens: inputs.attentionMask.sum().item() };
         },
         evaluate: () => devMetrics(model, tok, dev, devQrels, maxLength),
         metric: 'ndcg_cut_10',
@@ -160,11 +168,12 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
       teacher_scores: opts.scores,
       steps: config.steps,
       losses: { kind: `${alpha}·MSE + ${beta}·Margin-MSE`, first10_mean: loss.first, last10_mean: loss.last },
-      hyperparameters: { ...config, loss: lossName, alpha, beta, normalize, queries_per_step: Q, candidates_per_query: K, max_length: maxLength },
+      hyperparameters: { ...config, loss: lossName, alpha, beta, normalize, queries_per_step: Q, candidates_per_query: K, max_length: maxLength, mlm_weight: mlmWeight },
       dev: { best: result.best, evals: result.evals },
     });
     return finishTrainingRun(opts.out, 'distill', runConfig, rankerResult(modelDir, result));
   } finally {
     model.dispose();
+    mlm.dispose();
   }
 }

@@ -168,6 +168,70 @@ class MlmPair extends Module {
   }
 }
 
+/** The MLM weight in a run's identity: only when on, so runs made before the option keep theirs. */
+export function mlmIdentity(weight: number): { mlm_weight?: number } {
+  return weight > 0 ? { mlm_weight: weight } : {};
+}
+
+/** A batch of query-document pairs encoded and masked for the MLM loss. */
+export type MaskedPairs = ReturnType<typeof encodePairs>;
+
+/**
+ * The masked-LM loss kept as a second task while the student learns to rank (`mlmWeight`), as the teacher keeps its
+ * CPT loss during SFT (`--lm-weight`): each step adds `weight` × the MLM loss on one masked pair per group (the
+ * group's positive, or the teacher's best-scored candidate). The MLM head comes from the init folder
+ * (`mlm_head.safetensors`, written by student pretrain), or is made new when the folder has none. With weight 0 the
+ * trainer sees the student alone.
+ */
+export class MlmTask {
+  /** what the trainer optimises and checkpoints: the student, or the student and the MLM head */
+  readonly module: Module;
+  private head: BertLMPredictionHead | null = null;
+  private maskId = -1;
+  private specialIds: ReadonlySet<number> = new Set();
+
+  constructor(
+    private model: BertForSequenceClassification,
+    init: string,
+    private tok: ReturnType<typeof loadTokenizer>,
+    readonly weight: number,
+    private maxLength: number,
+  ) {
+    this.module = model;
+    if (weight <= 0) return;
+    const maskId = tok.special.mask?.id;
+    if (maskId === undefined) throw new DisrankerError('DR_ERR_INPUT', `${init}: --mlm-weight needs a vocabulary with a [MASK] token`);
+    this.maskId = maskId;
+    this.specialIds = tok.specialTokenIds();
+    this.head = new BertLMPredictionHead(model.config);
+    const file = join(init, MLM_HEAD_FILE);
+    if (existsSync(file)) {
+      tidy(() => this.head!.loadStateDict(new Map([...loadSafetensors(file)].map(([k, v]) => [k.replace(/^cls\.predictions\./, ''), v])), { source: file }));
+    }
+    this.module = new MlmPair(model, this.head);
+  }
+
+  /** Encodes and masks the pairs (in the trainer's batch function, with its step's rng); null when off. */
+  mask(items: QueryDocument[], rng: Random): MaskedPairs | null {
+    if (!this.head) return null;
+    const enc = encodePairs(this.tok, items, { maxLength: this.maxLength, padding: 'longest' });
+    const masked = maskTokens(enc, rng, { maskId: this.maskId, vocabSize: this.tok.vocabSize, specialIds: this.specialIds });
+    return { ...enc, inputIds: masked.inputIds, labels: masked.labels };
+  }
+
+  /** `loss + weight · MLM(masked)`; the ranking loss alone when off. */
+  add(loss: Tensor, masked: MaskedPairs | null): Tensor {
+    if (!this.head || !masked) return loss;
+    const t = batchTensors(masked);
+    const { hidden } = this.model.bert.forward({ inputIds: t.inputIds, attentionMask: t.attentionMask, tokenTypeIds: t.tokenTypeIds });
+    return loss.add(this.head.loss(hidden, this.model.bert.embeddings.word_embeddings.weight, t.labels!).mul(this.weight));
+  }
+
+  dispose(): void {
+    this.head?.dispose();
+  }
+}
+
 // ---- the label-only student (the paper's baseline) --------------------------------------------------------
 
 export interface StudentLabelsOptions {
@@ -184,6 +248,8 @@ export interface StudentLabelsOptions {
   /** negatives come from the top n lower-labelled candidates */
   hardDepth?: number;
   maxLength?: number;
+  /** weight of the MLM loss kept on each group's positive as a second task (0: off) */
+  mlmWeight?: number;
   evalEvery?: number;
   train?: Partial<TrainConfig>;
   force?: boolean;
@@ -210,7 +276,15 @@ export function devMetrics(model: BertForSequenceClassification, tok: ReturnType
 /** Saves the best (or last) student as a HF folder with its tokenizer; returns the folder. */
 export function saveStudent(model: BertForSequenceClassification, from: string, dir: string, bestWeights: string | null, card: Record<string, unknown>): string {
   if (!isMainRank()) return dir; // data-parallel: rank 0 writes the model
-  if (bestWeights) tidy(() => model.loadStateDict(loadSafetensors(bestWeights), { source: bestWeights }));
+  if (bestWeights) {
+    // with --mlm-weight the trainer's module was the student and its MLM head (MlmPair): keep the student's weights
+    tidy(() => {
+      const state = loadSafetensors(bestWeights);
+      const paired = [...state.keys()].some((k) => k.startsWith('student.'));
+      const own = paired ? new Map([...state].filter(([k]) => k.startsWith('student.')).map(([k, v]) => [k.slice('student.'.length), v])) : state;
+      model.loadStateDict(own, { source: bestWeights });
+    });
+  }
   saveHfModel(dir, model, { card });
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f));
   return dir;
@@ -222,9 +296,10 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
   const G = opts.groupSize ?? STUDENT_TRAIN_DEFAULTS.groupSize;
   const hardDepth = opts.hardDepth ?? STUDENT_TRAIN_DEFAULTS.hardDepth;
   const maxLength = opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength;
+  const mlmWeight = opts.mlmWeight ?? STUDENT_TRAIN_DEFAULTS.mlmWeight;
   const config = trainConfig({ steps: opts.steps ?? STUDENT_TRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_TRAIN_DEFAULTS.lr, evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery, ...opts.train });
   const initHash = createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex');
-  const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength };
+  const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, ...mlmIdentity(mlmWeight) };
   const runConfig = { train: resultConfig(config), ...identity };
   const { done } = await mainFirst(() => beginRun<StudentTrainResult>(opts.out, 'student-labels', runConfig, { force: opts.force, inputs: [opts.data, opts.init] }));
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
@@ -233,20 +308,25 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
   const tok = loadTokenizer(opts.init);
   manualSeed(opts.seed);
   const model = loadStudent(opts.init);
-  reporter.info(`the label-only student (${lossName} loss): ${trainQ.length} train queries, ${dev.size} dev; ${config.steps} steps of ${Q} groups × ${G}`);
+  const mlm = new MlmTask(model, opts.init, tok, mlmWeight, maxLength);
+  reporter.info(
+    `the label-only student (${lossName} loss${mlmWeight > 0 ? `, plus the MLM loss on the positives × ${mlmWeight}` : ''}): ` +
+      `${trainQ.length} train queries, ${dev.size} dev; ${config.steps} steps of ${Q} groups × ${G}`,
+  );
   try {
     const result = await train(
       {
-        model,
+        model: mlm.module,
         batch: (step, m) => {
           const rng = new Random(opts.seed).fork(`labels-step-${step}-${m}`);
-          return Array.from({ length: Q }, () => sampleGroup(trainQ, item, rng, G, hardDepth));
+          const groups = Array.from({ length: Q }, () => sampleGroup(trainQ, item, rng, G, hardDepth));
+          return { groups, masked: mlm.mask(groups.map((g) => g.items[0]), rng) }; // items[0]: the group's positive
         },
-        loss: (groups) => {
+        loss: ({ groups, masked }) => {
           const inputs = bertPairInputs(tok, groups.flatMap((g) => g.items), { maxLength });
           const s = model.score(inputs).view(groups.length, G);
           const y = tensor(groups.map((g) => g.labels));
-          return { loss: RANK_LOSSES[lossName](s, y), examples: groups.length * G, tokens: inputs.attentionMask.sum().item() };
+          return { loss: mlm.add(RANK_LOSSES[lossName](s, y), masked), examples: groups.length * G, tokens: inputs.attentionMask.sum().item() };
         },
         evaluate: () => devMetrics(model, tok, dev, devQrels, maxLength),
         metric: 'ndcg_cut_10',
@@ -259,11 +339,12 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
       init: opts.init,
       steps: config.steps,
       losses: { kind: lossName, first10_mean: loss.first, last10_mean: loss.last },
-      hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength },
+      hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, mlm_weight: mlmWeight },
       dev: { best: result.best, evals: result.evals },
     });
     return finishTrainingRun(opts.out, 'student-labels', runConfig, rankerResult(modelDir, result));
   } finally {
     model.dispose();
+    mlm.dispose();
   }
 }

@@ -1,0 +1,77 @@
+// The MLM loss kept as a second task while the student learns to rank (--mlm-weight): the head is loaded from the
+// init folder's mlm_head.safetensors, the added term is weight × the MLM cross-entropy that the head gives on the
+// masked pairs, the trainer's module holds the student and the head, and the student saved from such a run's best
+// weights is the student alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { engineAvailable } from '../../src/engine/index.js';
+import { need } from '../helpers/env.js';
+
+test('MlmTask: off adds nothing; on loads the head, adds weight × MLM, and saveStudent keeps the student of a paired checkpoint', async (t) => {
+  if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
+  const { loadSafetensors, manualSeed, noGrad, saveSafetensors, tensor, tidy } = await import('../../src/engine/index.js');
+  const { BertForSequenceClassification, BertLMPredictionHead, bertConfig } = await import('../../src/models/bert.js');
+  const { batchTensors } = await import('../../src/models/inputs.js');
+  const { saveHfModel } = await import('../../src/models/hf.js');
+  const { loadTokenizer, saveTrainedTokenizer, trainWordPiece } = await import('../../src/text/index.js');
+  const { sampleDocuments } = await import('../../src/text/sample-text.js');
+  const { MLM_HEAD_FILE, MlmTask, loadStudent, saveStudent } = await import('../../src/pipeline/student.js');
+  const { Random } = await import('../../src/util/random.js');
+
+  const dir = mkdtempSync(join(tmpdir(), 'dr-mlm-task-'));
+  const docs = [...sampleDocuments(300, 8, 20)];
+  saveTrainedTokenizer(join(dir, 'init'), trainWordPiece(docs, { vocabSize: 600 }));
+  const tok = loadTokenizer(join(dir, 'init'));
+  manualSeed(0);
+  const config = bertConfig({ vocab_size: tok.vocabSize, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64 });
+  const student = new BertForSequenceClassification(config);
+  const head = new BertLMPredictionHead(config);
+  saveHfModel(join(dir, 'init'), student, { card: {} });
+  saveSafetensors(join(dir, 'init', MLM_HEAD_FILE), new Map([...head.stateDict()].map(([k, v]) => [`cls.predictions.${k}`, v])), { format: 'pt' });
+  const items = docs.slice(0, 4).map((d, i) => ({ query: docs[i + 10].slice(0, 20), summary: d }));
+
+  const model = loadStudent(join(dir, 'init'));
+  model.eval(); // no dropout: the two computations below must agree
+  const off = new MlmTask(model, join(dir, 'init'), tok, 0, 32);
+  assert.equal(off.module, model);
+  assert.equal(off.mask(items, new Random(1)), null);
+  tidy(() => assert.equal(off.add(tensor([1.5]).sum(), null).item(), 1.5));
+
+  const on = new MlmTask(model, join(dir, 'init'), tok, 0.5, 32);
+  const keys = [...on.module.stateDict().keys()];
+  assert.ok(keys.some((k) => k.startsWith('student.bert.')) && keys.some((k) => k.startsWith('cls.predictions.transform.')), keys.slice(0, 4).join(', '));
+  const masked = on.mask(items, new Random(1))!;
+  assert.ok(masked.labels!.some((l) => l !== -100), 'nothing was masked');
+  tidy(() =>
+    noGrad(() => {
+      const added = on.add(tensor([1.5]).sum(), masked).item();
+      const b = batchTensors(masked);
+      const { hidden } = model.bert.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds });
+      const mlm = head.loss(hidden, model.bert.embeddings.word_embeddings.weight, b.labels!).item(); // the saved head, by hand
+      assert.ok(mlm > 1, `MLM loss ${mlm}`);
+      assert.ok(Math.abs(added - (1.5 + 0.5 * mlm)) < 1e-4, `added ${added}, expected ${1.5 + 0.5 * mlm}`);
+    }),
+  );
+
+  // a best-weights file of the paired module (student.* and cls.predictions.*) gives back the student
+  tidy(() => {
+    const w = model.classifier.weight;
+    w.copy_(w.add(1)); // make the saved weights differ from the init folder's
+  });
+  const best = join(dir, 'best.safetensors');
+  saveSafetensors(best, on.module.stateDict(), { format: 'pt' });
+  const want = tidy(() => model.classifier.weight.toArray());
+  const fresh = loadStudent(join(dir, 'init'));
+  saveStudent(fresh, join(dir, 'init'), join(dir, 'saved'), best, {});
+  assert.ok(existsSync(join(dir, 'saved', 'config.json')));
+  const saved = loadSafetensors(join(dir, 'saved', 'model.safetensors'));
+  const savedKeys = [...saved.keys()];
+  assert.ok(!savedKeys.some((k) => k.startsWith('student.') || k.startsWith('cls.predictions.')), savedKeys.join(', '));
+  assert.deepEqual(tidy(() => loadStudent(join(dir, 'saved')).classifier.weight.toArray()), want);
+  assert.ok(JSON.parse(readFileSync(join(dir, 'saved', 'config.json'), 'utf8')).architectures.includes('BertForSequenceClassification'));
+  for (const m of [model, fresh, head, student]) m.dispose();
+  on.dispose();
+});
