@@ -68,6 +68,7 @@ export const OPTIONS = {
     },
   },
   // engine
+  jobs: { flags: '--jobs <n>', help: 'jobs run side by side', parse: int(1, MAX_THREADS) },
   threads: { flags: '--threads <n>', help: 'intra-op threads (default: the engine default for this host)', parse: int(1, MAX_THREADS) },
 } satisfies Record<string, OptionSpec<unknown>>;
 

@@ -156,3 +156,9 @@ export const ABLATION_DEFAULTS = {
   /** the judged split every variant reranks and is evaluated on */
   split: RERANK_DEFAULTS.split,
 };
+
+/** How `disranker pipeline run` runs its stages (not part of any stage's key). */
+export const PIPELINE_RUN_DEFAULTS = {
+  /** stages side by side, each in its own process with cores / jobs threads, when their upstream stages allow it */
+  jobs: 2,
+};

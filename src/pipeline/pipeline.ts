@@ -9,6 +9,7 @@
 // The report (report.json, report.html) is written from the recorded results at the end of every run.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LAYOUT, openDataset } from '../data/dataset.js';
 import { judgedSplits } from '../data/sets/split.js';
@@ -25,7 +26,7 @@ import { DisrankerError } from '../util/errors.js';
 import { assertSafeOutput, markRunFolder, writeFileAtomicSync } from '../util/fs.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { cptStage } from './cpt.js';
-import { RERANK_DEFAULTS, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES } from './defaults.js';
+import { PIPELINE_RUN_DEFAULTS, RERANK_DEFAULTS, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES } from './defaults.js';
 import { distillStage, type DistillLoss } from './distill.js';
 import { LATENCY_PAIRS, timeOnnxModel, timeTorchModel } from './latency.js';
 import { PIPELINE_STAGES, STAGE_GROUPS, type PipelineConfig, type PipelineStage } from './pipeline-config.js';
@@ -74,6 +75,8 @@ const DEPS: Record<PipelineStage, PipelineStage[]> = {
   evaluate: ['world', 'sft', 'sft-only', 'student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid'],
   export: ['world', 'sft', 'student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid'],
 };
+/** Stages that run alone, here: evaluate and export time the models (latency per 100 candidates). */
+const ALONE = new Set<PipelineStage>(['evaluate', 'export']);
 /** Stages that run on whatever of their upstream stages ran (the others need all of theirs). */
 const TOLERANT = new Set<PipelineStage>(['evaluate', 'export']);
 
@@ -162,7 +165,21 @@ export interface PipelineOptions {
   from?: string;
   /** rerun only this stage (or group); its upstream stages must be done */
   only?: string;
+  /**
+   * Stages run at once (PIPELINE_RUN_DEFAULTS.jobs). Above 1, and with `launch`, stages whose upstream stages are
+   * done run side by side, each in its own process with cores / jobs threads; a stage with nothing beside it runs
+   * here, on every core. 1: one stage after the other, here.
+   */
+  jobs?: number;
+  /** runs one stage in another process (the CLI's `pipeline stage`); without it every stage runs here */
+  launch?: StageLauncher;
 }
+
+/**
+ * Runs one stage of the pipeline in OUT in another process, with `threads` threads (the process records the stage's
+ * done file as a run here would); resolves when it has finished, rejects when it failed. `signal` stops it.
+ */
+export type StageLauncher = (stage: PipelineStage, ctx: { out: string; config: PipelineConfig; threads: number; signal: AbortSignal }, reporter: Reporter) => Promise<void>;
 
 export type StageStatus = 'ran' | 'cached' | 'skipped' | 'not run';
 
@@ -250,13 +267,16 @@ export async function runPipeline(opts: PipelineOptions, reporter: Reporter = si
   const ran: PipelineStage[] = [];
   const dataDir = cfg.data.path ? resolve(cfg.data.path) : plan.get('world')!.dir;
 
-  for (const stage of PIPELINE_STAGES) {
+  const jobs = opts.launch && !opts.only ? Math.max(1, opts.jobs ?? PIPELINE_RUN_DEFAULTS.jobs) : 1;
+
+  /** Records a stage that need not run (skipped, cached, not asked for); true when it must run. */
+  const mustRun = (stage: PipelineStage): boolean => {
     const p = plan.get(stage)!;
     const base = { stage, key: p.key, dir: p.dir };
     if (p.skip) {
       records[stage] = { ...base, status: 'skipped', seconds: 0, reason: p.skip };
       reporter.info(`${stage}: skipped (${p.skip})`);
-      continue;
+      return false;
     }
     let done = readDone(p);
     if (forced.has(stage) && done) {
@@ -267,32 +287,108 @@ export async function runPipeline(opts: PipelineOptions, reporter: Reporter = si
     if (opts.only && !forced.has(stage)) {
       records[stage] = done ? { ...base, status: 'cached', seconds: done.seconds, result: done.result } : { ...base, status: 'not run', seconds: 0 };
       if (done) results[stage] = done.result;
-      continue;
+      return false;
     }
     if (done) {
       records[stage] = { ...base, status: 'cached', seconds: done.seconds, result: done.result };
       results[stage] = done.result;
       reporter.info(`${stage}: done before (${p.dir})`);
-      continue;
+      return false;
     }
-    const missing = p.deps.filter((x) => records[x].status === 'not run');
+    const missing = p.deps.filter((x) => records[x]?.status === 'not run');
     if (missing.length) throw new DisrankerError('DR_ERR_USAGE', `--only ${opts.only}: ${missing.join(', ')} ha${missing.length > 1 ? 've' : 's'} not run with these settings; run the pipeline first`);
+    return true;
+  };
+  const recordRan = (stage: PipelineStage, result: Record<string, unknown>, seconds: number) => {
+    const p = plan.get(stage)!;
+    records[stage] = { stage, key: p.key, dir: p.dir, status: 'ran', seconds, result };
+    results[stage] = result;
+    ran.push(stage);
+  };
+  const runHere = async (stage: PipelineStage) => {
+    const p = plan.get(stage)!;
     reporter.info(`── stage ${stage} (${p.dir})`);
     const s0 = performance.now();
     const result = await runStage(stage, p, cfg, dataDir, results, reporter);
     const seconds = (performance.now() - s0) / 1000;
     const file: DoneFile = { format: 'disranker.pipeline-stage', stage, key: p.key, settings: p.settings, seconds, finished: new Date().toISOString(), result };
     writeFileAtomicSync(doneFile(p), JSON.stringify(file, null, 2) + '\n');
-    records[stage] = { ...base, status: 'ran', seconds, result };
-    results[stage] = result;
-    ran.push(stage);
+    recordRan(stage, result, seconds);
     if (stage === 'world' && !cfg.data.path) {
       // the synthetic world always has a click log; its facts are known now
       facts = await dataFacts(dataDir, false);
       plan = planPipeline(cfg, out, facts);
     }
+  };
+
+  // the world first, here (every stage depends on it); the others in order, or side by side with `jobs`
+  const queue: PipelineStage[] = [];
+  for (const stage of PIPELINE_STAGES) {
+    if (!mustRun(stage)) continue;
+    if (jobs > 1 && stage !== 'world') queue.push(stage);
+    else await runHere(stage);
   }
+  if (queue.length) await runSideBySide(queue, jobs, { plan: () => plan, records, runHere, recordRan, launch: opts.launch!, out, cfg, reporter });
   return { out, config: cfg, stages: records, ran, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Runs the queued stages as their upstream stages finish, at most `jobs` at once: a stage that would run alone runs
+ * here on every core, and so do the ALONE stages, with nothing beside them; stages that can run together each get a
+ * process (`launch`) with cores / jobs threads. A failed stage stops the others (their checkpoints resume on the next
+ * run) and is reported.
+ */
+async function runSideBySide(
+  queue: PipelineStage[],
+  jobs: number,
+  ctx: {
+    plan: () => Map<PipelineStage, StagePlan>;
+    records: Record<PipelineStage, StageRecord>;
+    runHere: (stage: PipelineStage) => Promise<void>;
+    recordRan: (stage: PipelineStage, result: Record<string, unknown>, seconds: number) => void;
+    launch: StageLauncher;
+    out: string;
+    cfg: PipelineConfig;
+    reporter: Reporter;
+  },
+): Promise<void> {
+  const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
+  const abort = new AbortController();
+  const active = new Map<PipelineStage, Promise<{ stage: PipelineStage; error?: unknown }>>();
+  const ready = () => queue.filter((s) => ctx.plan().get(s)!.deps.every((d) => ctx.records[d] !== undefined));
+  while (queue.length || active.size) {
+    const now = ready();
+    const here = active.size === 0 ? (now.find((s) => ALONE.has(s)) ?? (now.length === 1 ? now[0] : undefined)) : undefined;
+    if (here) {
+      queue.splice(queue.indexOf(here), 1);
+      await ctx.runHere(here);
+      continue;
+    }
+    for (const stage of now.filter((s) => !ALONE.has(s)).slice(0, jobs - active.size)) {
+      queue.splice(queue.indexOf(stage), 1);
+      const p = ctx.plan().get(stage)!;
+      ctx.reporter.info(`── stage ${stage} (${p.dir}), in its own process with ${threads} thread${threads > 1 ? 's' : ''}`);
+      active.set(
+        stage,
+        ctx.launch(stage, { out: ctx.out, config: ctx.cfg, threads, signal: abort.signal }, ctx.reporter).then(
+          () => ({ stage }),
+          (error: unknown) => ({ stage, error }),
+        ),
+      );
+    }
+    if (active.size === 0) throw new Error(`pipeline: ${queue.join(', ')} wait for stages that will not run`);
+    const { stage, error } = await Promise.race(active.values());
+    active.delete(stage);
+    if (error) {
+      abort.abort();
+      await Promise.all(active.values());
+      throw error;
+    }
+    const done = readDone(ctx.plan().get(stage)!);
+    if (!done) throw new Error(`pipeline: the process of stage ${stage} ended without recording it as done`);
+    ctx.recordRan(stage, done.result, done.seconds);
+    ctx.reporter.info(`${stage}: finished in ${done.seconds.toFixed(1)} s`);
+  }
 }
 
 type Results = Record<PipelineStage, Record<string, unknown>>;

@@ -1,10 +1,14 @@
 // The work of `disranker pipeline run`: resolve the configuration, run the stages with a console reporter, write
 // the report and print the closing table.
 import { parseSettings, readPipelineConfigFile, resolvePipelineConfig, type PipelineConfigFile } from '../../pipeline/pipeline-config.js';
-import { runPipeline } from '../../pipeline/pipeline.js';
+import { runPipeline, type PipelineStage, type StageLauncher } from '../../pipeline/pipeline.js';
 import { writePipelineReport } from '../../pipeline/pipeline-report.js';
 import { consoleReporter } from '../reporter.js';
-import { join } from 'node:path';
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DisrankerError } from '../../util/errors.js';
+import type { Progress, Reporter } from '../../util/reporter.js';
 
 export interface PipelineRunFlags {
   config?: string;
@@ -16,6 +20,7 @@ export interface PipelineRunFlags {
   out: string;
   seed?: number;
   quiet?: boolean;
+  jobs?: number;
 }
 
 export async function pipelineRunAction(o: PipelineRunFlags): Promise<void> {
@@ -27,7 +32,7 @@ export async function pipelineRunAction(o: PipelineRunFlags): Promise<void> {
   if (o.set?.length) layers.push(parseSettings(o.set));
   const config = resolvePipelineConfig({ preset: o.preset, layers });
   reporter.info(`pipeline: preset ${config.preset}, seed ${config.seed}, ${config.data.path ? `data set ${config.data.path}` : `synthetic world ${config.data.world}`}; output in ${o.out}`);
-  const res = await runPipeline({ out: o.out, config, from: o.from, only: o.only }, reporter);
+  const res = await runPipeline({ out: o.out, config, from: o.from, only: o.only, jobs: o.jobs, launch: launchStage }, reporter);
   const report = await writePipelineReport(res);
 
   const metrics = ['ndcg_cut_5', 'ndcg_cut_10', 'map', 'recip_rank', 'pnr'];
@@ -42,4 +47,81 @@ export async function pipelineRunAction(o: PipelineRunFlags): Promise<void> {
   for (const [s, r] of Object.entries(report.stages)) lines.push(`${s.padEnd(18)} ${r.status.padEnd(8)} ${r.seconds.toFixed(1).padStart(7)}${r.reason ? `  ${r.reason}` : ''}`);
   console.log('\n' + lines.join('\n') + '\n');
   reporter.info(`done in ${res.seconds.toFixed(1)} s (${res.ran.length ? `ran: ${res.ran.join(', ')}` : 'nothing to train: every stage was done'}); ${join(o.out, 'report.json')}, ${join(o.out, 'report.html')}`);
+}
+
+/** What a stage's process tells its parent (over the IPC channel of `fork`). */
+type StageMessage =
+  | { kind: 'info' | 'warn'; message: string }
+  | { kind: 'progress'; id: number; task: string; total: number; start: number }
+  | { kind: 'update'; id: number; done: number; values?: Record<string, string | number> }
+  | { kind: 'stop'; id: number };
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'disranker.js');
+
+/** Runs one stage in a process of its own (`disranker pipeline stage`), its messages shown by `reporter`. */
+const launchStage: StageLauncher = (stage, { out, threads, signal }, reporter) =>
+  new Promise((resolvePromise, reject) => {
+    const child = fork(BIN, ['pipeline', 'stage', '--config', join(out, 'pipeline.config.json'), '--out', out, '--stage', stage], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), DISRANKER_THREADS: '1' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      signal,
+    });
+    const bars = new Map<number, Progress>();
+    child.on('message', (m: StageMessage) => {
+      if (m.kind === 'info') {
+        if (!m.message.startsWith('── stage ')) reporter.info(`[${stage}] ${m.message}`); // the parent said it
+      }
+      else if (m.kind === 'warn') reporter.warn(`[${stage}] ${m.message}`);
+      else if (m.kind === 'progress') bars.set(m.id, reporter.progress(`${stage}`, m.total, m.start));
+      else if (m.kind === 'update') bars.get(m.id)?.update(m.done, m.values);
+      else if (m.kind === 'stop') {
+        bars.get(m.id)?.stop();
+        bars.delete(m.id);
+      }
+    });
+    child.on('error', (err) => {
+      if ((err as { name?: string }).name !== 'AbortError') reject(err);
+    });
+    child.on('exit', (code, sig) => {
+      for (const b of bars.values()) b.stop();
+      if (code === 0) resolvePromise();
+      else reject(new DisrankerError('DR_ERR_USAGE', `pipeline: stage ${stage} failed in its own process (${sig ? `killed by ${sig}` : `exit code ${code}; its error is above`}). A rerun resumes it.`));
+    });
+  });
+
+/**
+ * A reporter that sends everything to the parent process, progress at most every 200 ms. A stage whose parent is gone
+ * (killed) stops at its next progress update rather than run on beside the rerun that resumes it.
+ */
+function parentReporter(): Reporter {
+  const send = (m: StageMessage) => void process.send?.(m);
+  const parent = process.ppid;
+  let next = 0;
+  return {
+    info: (message) => send({ kind: 'info', message }),
+    warn: (message) => send({ kind: 'warn', message }),
+    progress(task, total, start = 0) {
+      const id = next++;
+      send({ kind: 'progress', id, task, total, start });
+      let last = 0;
+      return {
+        update(done, values) {
+          if (process.ppid !== parent) process.exit(1); // the run's checkpoint is there for the rerun
+          const now = performance.now();
+          if (now - last < 200 && done !== total) return;
+          last = now;
+          send({ kind: 'update', id, done, values });
+        },
+        stop: () => send({ kind: 'stop', id }),
+      };
+    },
+  };
+}
+
+/** `disranker pipeline stage` (hidden): one stage of a run, in the process `pipeline run --jobs` started for it. */
+export async function pipelineStageAction(o: { config: string; out: string; stage: string }): Promise<void> {
+  const reporter = process.send ? parentReporter() : consoleReporter();
+  const config = resolvePipelineConfig({ layers: [readPipelineConfigFile(o.config)] });
+  await runPipeline({ out: o.out, config, only: o.stage as PipelineStage }, reporter);
+  process.disconnect?.();
 }
