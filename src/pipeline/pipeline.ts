@@ -176,10 +176,15 @@ export interface PipelineOptions {
 }
 
 /**
- * Runs one stage of the pipeline in OUT in another process, with `threads` threads (the process records the stage's
- * done file as a run here would); resolves when it has finished, rejects when it failed. `signal` stops it.
+ * Starts one stage of the pipeline in OUT in another process, with `threads` threads (the process records the stage's
+ * done file as a run here would). `done` resolves when it has finished and rejects when it failed; `signal` stops it;
+ * `widen(n)` lets it use n threads from its next step on (when nothing else will run beside it).
  */
-export type StageLauncher = (stage: PipelineStage, ctx: { out: string; config: PipelineConfig; threads: number; signal: AbortSignal }, reporter: Reporter) => Promise<void>;
+export type StageLauncher = (
+  stage: PipelineStage,
+  ctx: { out: string; config: PipelineConfig; threads: number; signal: AbortSignal },
+  reporter: Reporter,
+) => { done: Promise<void>; widen(threads: number): void };
 
 export type StageStatus = 'ran' | 'cached' | 'skipped' | 'not run';
 
@@ -335,8 +340,8 @@ export async function runPipeline(opts: PipelineOptions, reporter: Reporter = si
 /**
  * Runs the queued stages as their upstream stages finish, at most `jobs` at once: a stage that would run alone runs
  * here on every core, and so do the ALONE stages, with nothing beside them; stages that can run together each get a
- * process (`launch`) with cores / jobs threads. A failed stage stops the others (their checkpoints resume on the next
- * run) and is reported.
+ * process (`launch`) with cores / jobs threads, and the last one left running gets them all. A failed stage stops the
+ * others (their checkpoints resume on the next run) and is reported.
  */
 async function runSideBySide(
   queue: PipelineStage[],
@@ -354,7 +359,7 @@ async function runSideBySide(
 ): Promise<void> {
   const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
   const abort = new AbortController();
-  const active = new Map<PipelineStage, Promise<{ stage: PipelineStage; error?: unknown }>>();
+  const active = new Map<PipelineStage, { done: Promise<{ stage: PipelineStage; error?: unknown }>; widen(threads: number): void }>();
   const ready = () => queue.filter((s) => ctx.plan().get(s)!.deps.every((d) => ctx.records[d] !== undefined));
   while (queue.length || active.size) {
     const now = ready();
@@ -368,20 +373,23 @@ async function runSideBySide(
       queue.splice(queue.indexOf(stage), 1);
       const p = ctx.plan().get(stage)!;
       ctx.reporter.info(`── stage ${stage} (${p.dir}), in its own process with ${threads} thread${threads > 1 ? 's' : ''}`);
-      active.set(
-        stage,
-        ctx.launch(stage, { out: ctx.out, config: ctx.cfg, threads, signal: abort.signal }, ctx.reporter).then(
+      const launched = ctx.launch(stage, { out: ctx.out, config: ctx.cfg, threads, signal: abort.signal }, ctx.reporter);
+      active.set(stage, {
+        done: launched.done.then(
           () => ({ stage }),
           (error: unknown) => ({ stage, error }),
         ),
-      );
+        widen: (n) => launched.widen(n),
+      });
     }
     if (active.size === 0) throw new Error(`pipeline: ${queue.join(', ')} wait for stages that will not run`);
-    const { stage, error } = await Promise.race(active.values());
+    // readiness changes only when a stage finishes: a stage running alone now stays alone, so it gets every thread
+    if (active.size === 1 && jobs > 1) [...active.values()][0].widen(threads * jobs);
+    const { stage, error } = await Promise.race([...active.values()].map((a) => a.done));
     active.delete(stage);
     if (error) {
       abort.abort();
-      await Promise.all(active.values());
+      await Promise.all([...active.values()].map((a) => a.done));
       throw error;
     }
     const done = readDone(ctx.plan().get(stage)!);

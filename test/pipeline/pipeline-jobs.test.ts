@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAvailable } from '../../src/engine/index.js';
@@ -44,4 +44,28 @@ test('pipeline run --jobs 2: stages side by side in their own processes, the sam
   const again = run('side', 2);
   assert.match(again, /nothing to train: every stage was done/);
   assert.doesNotMatch(again, /in its own process/);
+});
+
+test('a stage process takes the thread count its parent writes (widen), once, at a progress update', async () => {
+  const { parentReporter, THREADS_FILE_ENV } = await import('../../src/cli/actions/pipeline.js');
+  const dir = mkdtempSync(join(tmpdir(), 'dr-widen-'));
+  const file = join(dir, '.threads-distill-hybrid');
+  const before = process.env[THREADS_FILE_ENV];
+  process.env[THREADS_FILE_ENV] = file;
+  try {
+    const got: number[] = [];
+    const bar = parentReporter((n) => got.push(n)).progress('distill', 10);
+    bar.update(1);
+    assert.deepEqual(got, [], 'no file, no change');
+    writeFileSync(file, '2');
+    await new Promise((r) => setTimeout(r, 1100)); // the file is looked at most once a second
+    bar.update(2);
+    bar.update(3);
+    assert.deepEqual(got, [2]);
+    assert.ok(!existsSync(file), 'the file is taken');
+    bar.stop();
+  } finally {
+    if (before === undefined) delete process.env[THREADS_FILE_ENV];
+    else process.env[THREADS_FILE_ENV] = before;
+  }
 });

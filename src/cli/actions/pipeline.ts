@@ -5,9 +5,11 @@ import { runPipeline, type PipelineStage, type StageLauncher } from '../../pipel
 import { writePipelineReport } from '../../pipeline/pipeline-report.js';
 import { consoleReporter } from '../reporter.js';
 import { fork } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DisrankerError } from '../../util/errors.js';
+import { writeFileAtomicSync } from '../../util/fs.js';
 import type { Progress, Reporter } from '../../util/reporter.js';
 
 export interface PipelineRunFlags {
@@ -59,10 +61,13 @@ type StageMessage =
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'disranker.js');
 
 /** Runs one stage in a process of its own (`disranker pipeline stage`), its messages shown by `reporter`. */
-const launchStage: StageLauncher = (stage, { out, threads, signal }, reporter) =>
-  new Promise((resolvePromise, reject) => {
+const launchStage: StageLauncher = (stage, { out, threads, signal }, reporter) => {
+  // widen(n) writes the new thread count here; the stage's process reads it at its next progress update
+  const threadsFile = join(out, `.threads-${stage}`);
+  rmSync(threadsFile, { force: true });
+  const done = new Promise<void>((resolvePromise, reject) => {
     const child = fork(BIN, ['pipeline', 'stage', '--config', join(out, 'pipeline.config.json'), '--out', out, '--stage', stage], {
-      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), DISRANKER_THREADS: '1' },
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), DISRANKER_THREADS: '1', [THREADS_FILE_ENV]: threadsFile },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       signal,
     });
@@ -84,18 +89,26 @@ const launchStage: StageLauncher = (stage, { out, threads, signal }, reporter) =
     });
     child.on('exit', (code, sig) => {
       for (const b of bars.values()) b.stop();
+      rmSync(threadsFile, { force: true });
       if (code === 0) resolvePromise();
       else reject(new DisrankerError('DR_ERR_USAGE', `pipeline: stage ${stage} failed in its own process (${sig ? `killed by ${sig}` : `exit code ${code}; its error is above`}). A rerun resumes it.`));
     });
   });
+  return { done, widen: (n) => writeFileAtomicSync(threadsFile, String(n)) };
+};
+
+/** The environment variable that names a stage process's thread-count file (see launchStage). */
+export const THREADS_FILE_ENV = 'DISRANKER_STAGE_THREADS_FILE';
 
 /**
  * A reporter that sends everything to the parent process, progress at most every 200 ms. A stage whose parent is gone
  * (killed) stops at its next progress update rather than run on beside the rerun that resumes it.
  */
-function parentReporter(): Reporter {
+export function parentReporter(setBlasThreads: (n: number) => void): Reporter {
   const send = (m: StageMessage) => void process.send?.(m);
   const parent = process.ppid;
+  const threadsFile = process.env[THREADS_FILE_ENV];
+  let lastThreadsCheck = 0;
   let next = 0;
   return {
     info: (message) => send({ kind: 'info', message }),
@@ -108,6 +121,17 @@ function parentReporter(): Reporter {
         update(done, values) {
           if (process.ppid !== parent) process.exit(1); // the run's checkpoint is there for the rerun
           const now = performance.now();
+          if (threadsFile && now - lastThreadsCheck > 1000) {
+            lastThreadsCheck = now;
+            if (existsSync(threadsFile)) {
+              const n = Number(readFileSync(threadsFile, 'utf8'));
+              rmSync(threadsFile, { force: true });
+              if (Number.isInteger(n) && n >= 1) {
+                setBlasThreads(n);
+                send({ kind: 'info', message: `nothing else runs beside it now: ${n} threads from here on` });
+              }
+            }
+          }
           if (now - last < 200 && done !== total) return;
           last = now;
           send({ kind: 'update', id, done, values });
@@ -120,7 +144,8 @@ function parentReporter(): Reporter {
 
 /** `disranker pipeline stage` (hidden): one stage of a run, in the process `pipeline run --jobs` started for it. */
 export async function pipelineStageAction(o: { config: string; out: string; stage: string }): Promise<void> {
-  const reporter = process.send ? parentReporter() : consoleReporter();
+  const { setThreads } = await import('../../engine/index.js');
+  const reporter = process.send ? parentReporter((n) => setThreads(1, n)) : consoleReporter();
   const config = resolvePipelineConfig({ layers: [readPipelineConfigFile(o.config)] });
   await runPipeline({ out: o.out, config, only: o.stage as PipelineStage }, reporter);
   process.disconnect?.();
