@@ -162,7 +162,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
       { dir: opts.out, config, identity, reporter, fresh: opts.fresh, name: 'distill' },
     );
     const loss = lossSummary(result.losses);
-    const modelDir = saveStudent(model, opts.init, join(opts.out, 'model'), result.bestWeights, {
+    const modelDir = saveStudent(model, mlm.module, opts.init, join(opts.out, 'model'), result.bestWeights, {
       task: `distillation of the teacher's scores into a BERT cross-encoder (${lossName} loss)`,
       init: opts.init,
       teacher_scores: opts.scores,

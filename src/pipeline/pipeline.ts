@@ -75,7 +75,8 @@ const DEPS: Record<PipelineStage, PipelineStage[]> = {
   evaluate: ['world', 'sft', 'sft-only', 'student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid'],
   export: ['world', 'sft', 'student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid'],
 };
-/** Stages that run alone, here: evaluate and export time the models (latency per 100 candidates). */
+/** Stages that run alone, here: export times the models (latency per 100 candidates), and evaluate, which every
+ * model stage feeds, has nothing to run beside but export. */
 const ALONE = new Set<PipelineStage>(['evaluate', 'export']);
 /** Stages that run on whatever of their upstream stages ran (the others need all of theirs). */
 const TOLERANT = new Set<PipelineStage>(['evaluate', 'export']);
@@ -333,7 +334,7 @@ export async function runPipeline(opts: PipelineOptions, reporter: Reporter = si
     if (jobs > 1 && stage !== 'world') queue.push(stage);
     else await runHere(stage);
   }
-  if (queue.length) await runSideBySide(queue, jobs, { plan: () => plan, records, runHere, recordRan, launch: opts.launch!, out, cfg, reporter });
+  if (queue.length) await runSideBySide(queue, jobs, { plan, records, runHere, recordRan, launch: opts.launch!, out, cfg, reporter });
   return { out, config: cfg, stages: records, ran, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -347,7 +348,8 @@ async function runSideBySide(
   queue: PipelineStage[],
   jobs: number,
   ctx: {
-    plan: () => Map<PipelineStage, StagePlan>;
+    /** the plan after the world stage (it does not change again) */
+    plan: Map<PipelineStage, StagePlan>;
     records: Record<PipelineStage, StageRecord>;
     runHere: (stage: PipelineStage) => Promise<void>;
     recordRan: (stage: PipelineStage, result: Record<string, unknown>, seconds: number) => void;
@@ -360,7 +362,7 @@ async function runSideBySide(
   const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
   const abort = new AbortController();
   const active = new Map<PipelineStage, { done: Promise<{ stage: PipelineStage; error?: unknown }>; widen(threads: number): void }>();
-  const ready = () => queue.filter((s) => ctx.plan().get(s)!.deps.every((d) => ctx.records[d] !== undefined));
+  const ready = () => queue.filter((s) => ctx.plan.get(s)!.deps.every((d) => ctx.records[d] !== undefined));
   while (queue.length || active.size) {
     const now = ready();
     const here = active.size === 0 ? (now.find((s) => ALONE.has(s)) ?? (now.length === 1 ? now[0] : undefined)) : undefined;
@@ -371,7 +373,7 @@ async function runSideBySide(
     }
     for (const stage of now.filter((s) => !ALONE.has(s)).slice(0, jobs - active.size)) {
       queue.splice(queue.indexOf(stage), 1);
-      const p = ctx.plan().get(stage)!;
+      const p = ctx.plan.get(stage)!;
       ctx.reporter.info(`── stage ${stage} (${p.dir}), in its own process with ${threads} thread${threads > 1 ? 's' : ''}`);
       const launched = ctx.launch(stage, { out: ctx.out, config: ctx.cfg, threads, signal: abort.signal }, ctx.reporter);
       active.set(stage, {
@@ -384,7 +386,7 @@ async function runSideBySide(
     }
     if (active.size === 0) throw new Error(`pipeline: ${queue.join(', ')} wait for stages that will not run`);
     // readiness changes only when a stage finishes: a stage running alone now stays alone, so it gets every thread
-    if (active.size === 1 && jobs > 1) [...active.values()][0].widen(threads * jobs);
+    if (active.size === 1) [...active.values()][0].widen(threads * jobs);
     const { stage, error } = await Promise.race([...active.values()].map((a) => a.done));
     active.delete(stage);
     if (error) {
@@ -392,7 +394,7 @@ async function runSideBySide(
       await Promise.all([...active.values()].map((a) => a.done));
       throw error;
     }
-    const done = readDone(ctx.plan().get(stage)!);
+    const done = readDone(ctx.plan.get(stage)!);
     if (!done) throw new Error(`pipeline: the process of stage ${stage} ended without recording it as done`);
     ctx.recordRan(stage, done.result, done.seconds);
     ctx.reporter.info(`${stage}: finished in ${done.seconds.toFixed(1)} s`);

@@ -15,7 +15,7 @@ import { parseMetricList } from '../eval/names.js';
 import { BertForSequenceClassification, BertLMPredictionHead, bertConfig } from '../models/bert.js';
 import { loadHfModel, saveHfModel } from '../models/hf.js';
 import { batchTensors, bertPairInputs } from '../models/inputs.js';
-import { encodePairs, loadTokenizer, maskTokens, saveTrainedTokenizer, trainWordPiece, type QueryDocument } from '../text/index.js';
+import { encodePairs, loadTokenizer, maskTokens, saveTrainedTokenizer, trainWordPiece, type EncodedBatch, type QueryDocument } from '../text/index.js';
 import { RANK_LOSSES, type RankLossName } from '../train/losses/index.js';
 import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
 import { DisrankerError } from '../util/errors.js';
@@ -173,9 +173,6 @@ export function mlmIdentity(weight: number): { mlm_weight?: number } {
   return weight > 0 ? { mlm_weight: weight } : {};
 }
 
-/** A batch of query-document pairs encoded and masked for the MLM loss. */
-export type MaskedPairs = ReturnType<typeof encodePairs>;
-
 /**
  * The masked-LM loss kept as a second task while the student learns to rank (`mlmWeight`), as the teacher keeps its
  * CPT loss during SFT (`--lm-weight`): each step adds `weight` × the MLM loss on one masked pair per group (the
@@ -212,7 +209,7 @@ export class MlmTask {
   }
 
   /** Encodes and masks the pairs (in the trainer's batch function, with its step's rng); null when off. */
-  mask(items: QueryDocument[], rng: Random): MaskedPairs | null {
+  mask(items: QueryDocument[], rng: Random): EncodedBatch | null {
     if (!this.head) return null;
     const enc = encodePairs(this.tok, items, { maxLength: this.maxLength, padding: 'longest' });
     const masked = maskTokens(enc, rng, { maskId: this.maskId, vocabSize: this.tok.vocabSize, specialIds: this.specialIds });
@@ -220,7 +217,7 @@ export class MlmTask {
   }
 
   /** `loss + weight · MLM(masked)`; the ranking loss alone when off. */
-  add(loss: Tensor, masked: MaskedPairs | null): Tensor {
+  add(loss: Tensor, masked: EncodedBatch | null): Tensor {
     if (!this.head || !masked) return loss;
     const t = batchTensors(masked);
     const { hidden } = this.model.bert.forward({ inputIds: t.inputIds, attentionMask: t.attentionMask, tokenTypeIds: t.tokenTypeIds });
@@ -273,18 +270,14 @@ export function devMetrics(model: BertForSequenceClassification, tok: ReturnType
   return { ndcg_cut_10: e.summary.get('ndcg_cut_10') as number, pnr: e.summary.get('pnr') as number };
 }
 
-/** Saves the best (or last) student as a HF folder with its tokenizer; returns the folder. */
-export function saveStudent(model: BertForSequenceClassification, from: string, dir: string, bestWeights: string | null, card: Record<string, unknown>): string {
+/**
+ * Saves the best (or last) student as a HF folder with its tokenizer; returns the folder. `trained` is the module the
+ * trainer checkpointed (the student, or MlmTask.module with its MLM head): the best weights load into it, and so into
+ * the student it holds.
+ */
+export function saveStudent(model: BertForSequenceClassification, trained: Module, from: string, dir: string, bestWeights: string | null, card: Record<string, unknown>): string {
   if (!isMainRank()) return dir; // data-parallel: rank 0 writes the model
-  if (bestWeights) {
-    // with --mlm-weight the trainer's module was the student and its MLM head (MlmPair): keep the student's weights
-    tidy(() => {
-      const state = loadSafetensors(bestWeights);
-      const paired = [...state.keys()].some((k) => k.startsWith('student.'));
-      const own = paired ? new Map([...state].filter(([k]) => k.startsWith('student.')).map(([k, v]) => [k.slice('student.'.length), v])) : state;
-      model.loadStateDict(own, { source: bestWeights });
-    });
-  }
+  if (bestWeights) tidy(() => trained.loadStateDict(loadSafetensors(bestWeights), { source: bestWeights }));
   saveHfModel(dir, model, { card });
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f));
   return dir;
@@ -334,7 +327,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
       { dir: opts.out, config, identity, reporter, fresh: opts.fresh, name: 'student' },
     );
     const loss = lossSummary(result.losses);
-    const modelDir = saveStudent(model, opts.init, join(opts.out, 'model'), result.bestWeights, {
+    const modelDir = saveStudent(model, mlm.module, opts.init, join(opts.out, 'model'), result.bestWeights, {
       task: 'the label-only student: BERT cross-encoder trained on the human labels of the train split with a rank loss',
       init: opts.init,
       steps: config.steps,

@@ -1,7 +1,7 @@
 // The MLM loss kept as a second task while the student learns to rank (--mlm-weight): the head is loaded from the
 // init folder's mlm_head.safetensors, the added term is weight × the MLM cross-entropy that the head gives on the
 // masked pairs, the trainer's module holds the student and the head, and the student saved from such a run's best
-// weights is the student alone.
+// weights (loaded into that module) is the student alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -65,7 +65,9 @@ test('MlmTask: off adds nothing; on loads the head, adds weight × MLM, and save
   saveSafetensors(best, on.module.stateDict(), { format: 'pt' });
   const want = tidy(() => model.classifier.weight.toArray());
   const fresh = loadStudent(join(dir, 'init'));
-  saveStudent(fresh, join(dir, 'init'), join(dir, 'saved'), best, {});
+  const freshTask = new MlmTask(fresh, join(dir, 'init'), tok, 0.5, 32); // the trainer's module of such a run
+  saveStudent(fresh, freshTask.module, join(dir, 'init'), join(dir, 'saved'), best, {});
+  freshTask.dispose();
   assert.ok(existsSync(join(dir, 'saved', 'config.json')));
   const saved = loadSafetensors(join(dir, 'saved', 'model.safetensors'));
   const savedKeys = [...saved.keys()];

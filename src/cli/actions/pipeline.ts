@@ -77,7 +77,7 @@ const launchStage: StageLauncher = (stage, { out, threads, signal }, reporter) =
         if (!m.message.startsWith('── stage ')) reporter.info(`[${stage}] ${m.message}`); // the parent said it
       }
       else if (m.kind === 'warn') reporter.warn(`[${stage}] ${m.message}`);
-      else if (m.kind === 'progress') bars.set(m.id, reporter.progress(`${stage}`, m.total, m.start));
+      else if (m.kind === 'progress') bars.set(m.id, reporter.progress(stage, m.total, m.start));
       else if (m.kind === 'update') bars.get(m.id)?.update(m.done, m.values);
       else if (m.kind === 'stop') {
         bars.get(m.id)?.stop();
