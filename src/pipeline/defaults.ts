@@ -120,8 +120,8 @@ export const STUDENT_PRETRAIN_DEFAULTS = {
 /** The student trained on human labels only (the paper's baseline) and by distillation. */
 export const STUDENT_TRAIN_DEFAULTS = {
   /** measured on the small world (docs/student.md): at lr 1e-4 the losses stay flat and every student ranks at chance;
-   * 5e-4 for 3,000 steps beats 1e-3 (hybrid, seed 0: nDCG@10 +0.015, p = 0.008), which falls only once its cosine
-   * decay brings it down (held at 1e-3, the loss does not fall); at 2e-3 the hybrid does not train */
+   * 5e-4 for 3,000 steps beats 1e-3 (hybrid, seed 0: nDCG@10 +0.015, p = 0.008); at 1e-3 the loss falls only once the
+   * cosine decay brings the rate down (held at 1e-3, it does not fall); at 2e-3 the hybrid does not train */
   steps: 3000,
   lr: 5e-4,
   /** labels: the rank loss over groups, as the teacher's SFT */

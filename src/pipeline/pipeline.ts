@@ -359,7 +359,8 @@ async function runSideBySide(
     reporter: Reporter;
   },
 ): Promise<void> {
-  const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
+  const cores = availableParallelism();
+  const threads = Math.max(1, Math.floor(cores / jobs));
   const abort = new AbortController();
   const active = new Map<PipelineStage, { done: Promise<{ stage: PipelineStage; error?: unknown }>; widen(threads: number): void }>();
   const ready = () => queue.filter((s) => ctx.plan.get(s)!.deps.every((d) => ctx.records[d] !== undefined));
@@ -381,12 +382,12 @@ async function runSideBySide(
           () => ({ stage }),
           (error: unknown) => ({ stage, error }),
         ),
-        widen: (n) => launched.widen(n),
+        widen: launched.widen,
       });
     }
     if (active.size === 0) throw new Error(`pipeline: ${queue.join(', ')} wait for stages that will not run`);
     // readiness changes only when a stage finishes: a stage running alone now stays alone, so it gets every thread
-    if (active.size === 1) [...active.values()][0].widen(threads * jobs);
+    if (active.size === 1) [...active.values()][0].widen(cores);
     const { stage, error } = await Promise.race([...active.values()].map((a) => a.done));
     active.delete(stage);
     if (error) {
