@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { DisrankerError } from '../util/errors.js';
 
-import { CPT_DEFAULTS, DISTILL_DEFAULTS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS } from './defaults.js';
+import { CPT_DEFAULTS, DISTILL_DEFAULTS, PIPELINE_SFT_DEFAULTS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS } from './defaults.js';
 
 /** The pipeline's stages, in order (here, not in pipeline.ts, so the CLI lists them without loading the stages). */
 export const PIPELINE_STAGES = [
@@ -42,7 +42,7 @@ export interface PipelineConfig {
   tokenizer: { vocabSize: number };
   cpt: { steps: number; batchSize: number; lr: number; size: keyof typeof TEACHER_SIZES };
   /** ranking SFT of the CPT teacher; the SFT-only ablation uses the same settings from a decoder from scratch */
-  sft: { steps: number; lr: number; groupsPerStep: number; groupSize: number; hardDepth: number; lmWeight: number; evalEvery: number };
+  sft: { steps: number; lr: number; loss: 'hinge' | 'ranknet' | 'listwise'; margin: number; groupsPerStep: number; groupSize: number; hardDepth: number; lmWeight: number; evalEvery: number };
   /** teacher scoring of the click-log queries' candidates; candidates: the top of each list (null: all) */
   teacherScore: { candidates: number | null; batchSize: number };
   studentPretrain: { size: keyof typeof STUDENT_SIZES; vocabSize: number; steps: number; batchSize: number; lr: number };
@@ -61,7 +61,7 @@ export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
     data: { world: 'small', path: null },
     tokenizer: { vocabSize: TOKENIZER_DEFAULTS.vocabSize },
     cpt: { steps: CPT_DEFAULTS.steps, batchSize: CPT_DEFAULTS.batchSize, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
-    sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
+    sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
     teacherScore: { candidates: 20, batchSize: 32 },
     studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: 600, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr },
     studentLabels: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
@@ -75,7 +75,7 @@ export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
     data: { world: 'tiny', path: null },
     tokenizer: { vocabSize: 1000 },
     cpt: { steps: 100, batchSize: 8, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
-    sft: { steps: 60, lr: SFT_DEFAULTS.lr, groupsPerStep: 2, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: 20 },
+    sft: { steps: 60, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: 2, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: 20 },
     teacherScore: { candidates: null, batchSize: 32 },
     studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: 1000, steps: 100, batchSize: 16, lr: STUDENT_PRETRAIN_DEFAULTS.lr },
     studentLabels: { steps: 60, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: 20 },
@@ -97,7 +97,7 @@ const FileSchema = z
     tokenizer: z.object({ vocabSize: int(100).optional() }).strict().optional(),
     cpt: z.object({ steps: int(1).optional(), batchSize: int(1).optional(), lr: pos.optional(), size: z.enum(Object.keys(TEACHER_SIZES) as [keyof typeof TEACHER_SIZES]).optional() }).strict().optional(),
     sft: z
-      .object({ steps: int(1).optional(), lr: pos.optional(), groupsPerStep: int(1).optional(), groupSize: int(2).optional(), hardDepth: int(1).optional(), lmWeight: z.number().min(0).optional(), evalEvery: int(1).optional() })
+      .object({ steps: int(1).optional(), lr: pos.optional(), loss: z.enum(['hinge', 'ranknet', 'listwise']).optional(), margin: pos.optional(), groupsPerStep: int(1).optional(), groupSize: int(2).optional(), hardDepth: int(1).optional(), lmWeight: z.number().min(0).optional(), evalEvery: int(1).optional() })
       .strict()
       .optional(),
     teacherScore: z.object({ candidates: int(2).nullable().optional(), batchSize: int(1).optional() }).strict().optional(),

@@ -420,7 +420,7 @@ async function runStage(stage: PipelineStage, p: StagePlan, cfg: PipelineConfig,
     case 'sft-only': {
       const from = stage === 'sft' ? { init: modelOf(results, 'cpt')! } : { tokenizer: tokDir(), model: TEACHER_SIZES[cfg.cpt.size] };
       const s = cfg.sft;
-      return asRecord(await sftStage({ data, ...from, out: p.dir, seed, steps: s.steps, lr: s.lr, groupsPerStep: s.groupsPerStep, groupSize: s.groupSize, hardDepth: s.hardDepth, lmWeight: s.lmWeight, evalEvery: s.evalEvery }, reporter));
+      return asRecord(await sftStage({ data, ...from, out: p.dir, seed, steps: s.steps, lr: s.lr, loss: s.loss, margin: s.margin, groupsPerStep: s.groupsPerStep, groupSize: s.groupSize, hardDepth: s.hardDepth, lmWeight: s.lmWeight, evalEvery: s.evalEvery }, reporter));
     }
     case 'teacher-score':
       return asRecord(await teacherScoreStage({ model: modelOf(results, 'sft')!, data, out: p.dir, candidates: cfg.teacherScore.candidates ?? undefined, batchSize: cfg.teacherScore.batchSize }, reporter));

@@ -22,10 +22,12 @@ test('configuration: preset, then file, then --set; unknown or ill-typed fields 
   writeFileSync(join(dir, 'c.yaml'), 'preset: quick\nseed: 5\ndistill:\n  beta: 0.25\n');
   writeFileSync(join(dir, 'c.json'), JSON.stringify({ cpt: { steps: 7 } }));
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ cpt: { stepz: 7 } }));
-  const cfg = resolvePipelineConfig({ layers: [readPipelineConfigFile(join(dir, 'c.yaml')), readPipelineConfigFile(join(dir, 'c.json')), parseSettings(['sft.steps=3'])] });
+  const cfg = resolvePipelineConfig({ layers: [readPipelineConfigFile(join(dir, 'c.yaml')), readPipelineConfigFile(join(dir, 'c.json')), parseSettings(['sft.steps=3', 'sft.loss=hinge'])] });
   assert.equal(cfg.preset, 'quick');
   assert.equal(cfg.data.world, 'tiny');
   assert.deepEqual([cfg.seed, cfg.distill.beta, cfg.cpt.steps, cfg.sft.steps], [5, 0.25, 7, 3]);
+  assert.deepEqual([resolvePipelineConfig({}).sft.loss, cfg.sft.loss], ['listwise', 'hinge']); // the pipeline's measured recipe; the paper's hinge on request
+  assert.throws(() => resolvePipelineConfig({ layers: [parseSettings(['sft.loss=hingee'])] }), /sft\.loss/);
   assert.equal(cfg.distill.alpha, resolvePipelineConfig({ preset: 'quick' }).distill.alpha);
   assert.throws(() => readPipelineConfigFile(join(dir, 'bad.json')), /cpt: Unrecognized key/i);
   assert.throws(() => parseSettings(['distill.beta=-1']), /distill\.beta/);
