@@ -42,7 +42,7 @@ export interface PipelineConfig {
   tokenizer: { vocabSize: number };
   cpt: { steps: number; batchSize: number; lr: number; size: keyof typeof TEACHER_SIZES };
   /** ranking SFT of the CPT teacher; the SFT-only ablation uses the same settings from a decoder from scratch */
-  sft: { steps: number; lr: number; loss: 'hinge' | 'ranknet' | 'listwise'; margin: number; groupsPerStep: number; groupSize: number; hardDepth: number; lmWeight: number; evalEvery: number };
+  sft: { steps: number; lr: number; loss: typeof SFT_DEFAULTS.loss; margin: number; groupsPerStep: number; groupSize: number; hardDepth: number; lmWeight: number; evalEvery: number };
   /** teacher scoring of the click-log queries' candidates; candidates: the top of each list (null: all) */
   teacherScore: { candidates: number | null; batchSize: number };
   studentPretrain: { size: keyof typeof STUDENT_SIZES; vocabSize: number; steps: number; batchSize: number; lr: number };
