@@ -149,9 +149,10 @@ export const DISTILL_DEFAULTS = {
   loss: 'hybrid' as 'pointwise' | 'margin' | 'hybrid',
   alpha: 1,
   beta: 1,
-  /** teacher-score normalisation before the loss; measured on the small world's hybrid (docs/student.md): the raw
-   * scores beat per-query z-scores on dev PNR on three seeds of three (1.14 / 1.24 / 1.16 against 1.10 / 1.10 / 1.09) */
-  normalize: 'none' as 'none' | 'query-z' | 'affine',
+  /** teacher-score normalisation before the loss, chosen on dev PNR of the small world's hybrid with the pipeline's
+   * listwise teacher, three seeds (docs/student.md): affine 1.20 / 1.29 / 1.15, raw scores 1.15 / 1.20 / 1.13,
+   * per-query z-scores 1.11 / 1.20 / 1.06 */
+  normalize: 'affine' as 'none' | 'query-z' | 'affine',
   queriesPerStep: 4,
   /** candidates per query per step (a random subset of the scored list) */
   candidatesPerQuery: 8,

@@ -47,7 +47,7 @@ export interface PipelineConfig {
   teacherScore: { candidates: number | null; batchSize: number };
   studentPretrain: { size: keyof typeof STUDENT_SIZES; vocabSize: number; steps: number; batchSize: number; lr: number };
   studentLabels: { steps: number; lr: number; evalEvery: number };
-  distill: { steps: number; lr: number; alpha: number; beta: number; normalize: 'none' | 'query-z' | 'affine'; evalEvery: number };
+  distill: { steps: number; lr: number; alpha: number; beta: number; normalize: typeof DISTILL_DEFAULTS.normalize; evalEvery: number };
   evaluate: { permutations: number; bootstrap: number };
   /** latency per 100 candidates: timed rounds of 100 test pairs (the first is a warm-up) */
   latency: { rounds: number };

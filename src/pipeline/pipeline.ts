@@ -27,7 +27,7 @@ import { assertSafeOutput, markRunFolder, writeFileAtomicSync } from '../util/fs
 import { silentReporter, type Reporter } from '../util/reporter.js';
 import { cptStage } from './cpt.js';
 import { PIPELINE_RUN_DEFAULTS, RERANK_DEFAULTS, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES } from './defaults.js';
-import { distillStage, type DistillLoss } from './distill.js';
+import { distillStage, type DistillLoss, type Normalization } from './distill.js';
 import { LATENCY_PAIRS, timeOnnxModel, timeTorchModel } from './latency.js';
 import { PIPELINE_STAGES, STAGE_GROUPS, type PipelineConfig, type PipelineStage } from './pipeline-config.js';
 import { bm25CandidateRun, rerankStage } from './rerank.js';
@@ -435,7 +435,7 @@ async function runStage(stage: PipelineStage, p: StagePlan, cfg: PipelineConfig,
     case 'distill-pointwise':
     case 'distill-margin':
     case 'distill-hybrid': {
-      const d = p.settings as { steps: number; lr: number; evalEvery: number; normalize: 'none' | 'query-z' | 'affine'; loss: DistillLoss; alpha: number; beta: number };
+      const d = p.settings as { steps: number; lr: number; evalEvery: number; normalize: Normalization; loss: DistillLoss; alpha: number; beta: number };
       return asRecord(
         await distillStage(
           { data, init: modelOf(results, 'student-pretrain')!, scores: results['teacher-score'].file as string, out: p.dir, seed, steps: d.steps, lr: d.lr, evalEvery: d.evalEvery, loss: d.loss, alpha: d.alpha, beta: d.beta, normalize: d.normalize },
