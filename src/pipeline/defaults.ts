@@ -143,6 +143,9 @@ export const STUDENT_TRAIN_DEFAULTS = {
   mlmWeight: 0,
 };
 
+/** Teacher-score normalisations before the distillation loss (src/pipeline/distill.ts). */
+export const NORMALIZATIONS = ['none', 'query-z', 'affine'] as const;
+
 /** Distillation of the teacher's scores into the student (src/pipeline/distill.ts). */
 export const DISTILL_DEFAULTS = {
   /** the paper's hybrid: α · point-wise MSE + β · Margin-MSE */
@@ -152,7 +155,7 @@ export const DISTILL_DEFAULTS = {
   /** teacher-score normalisation before the loss, chosen on dev PNR of the small world's hybrid with the pipeline's
    * listwise teacher, three seeds (docs/student.md): affine 1.20 / 1.29 / 1.15, raw scores 1.15 / 1.20 / 1.13,
    * per-query z-scores 1.11 / 1.20 / 1.06 */
-  normalize: 'affine' as 'none' | 'query-z' | 'affine',
+  normalize: 'affine' as (typeof NORMALIZATIONS)[number],
   queriesPerStep: 4,
   /** candidates per query per step (a random subset of the scored list) */
   candidatesPerQuery: 8,

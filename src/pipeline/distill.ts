@@ -15,14 +15,14 @@ import { lossSummary, resultConfig, train, trainConfig, type TrainConfig } from 
 import { DisrankerError, InputError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
-import { DISTILL_DEFAULTS, STUDENT_TRAIN_DEFAULTS } from './defaults.js';
+import { DISTILL_DEFAULTS, NORMALIZATIONS, STUDENT_TRAIN_DEFAULTS } from './defaults.js';
 import { beginRun, finishTrainingRun, rankerResult } from './run-folder.js';
 import { mainFirst } from '../train/distributed.js';
 import { rankingData } from './ranking-data.js';
 import { devMetrics, loadStudent, MlmTask, mlmIdentity, saveStudent, type StudentTrainResult } from './student.js';
 
 export type DistillLoss = 'pointwise' | 'margin' | 'hybrid';
-export type Normalization = 'none' | 'query-z' | 'affine';
+export type Normalization = (typeof NORMALIZATIONS)[number];
 
 export interface DistillOptions {
   data: string;

@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { DisrankerError } from '../util/errors.js';
 
-import { CPT_DEFAULTS, DISTILL_DEFAULTS, PIPELINE_SFT_DEFAULTS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS } from './defaults.js';
+import { CPT_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, PIPELINE_SFT_DEFAULTS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS } from './defaults.js';
 
 /** The pipeline's stages, in order (here, not in pipeline.ts, so the CLI lists them without loading the stages). */
 export const PIPELINE_STAGES = [
@@ -107,7 +107,7 @@ const FileSchema = z
       .optional(),
     studentLabels: z.object({ steps: int(1).optional(), lr: pos.optional(), evalEvery: int(1).optional() }).strict().optional(),
     distill: z
-      .object({ steps: int(1).optional(), lr: pos.optional(), alpha: z.number().min(0).optional(), beta: z.number().min(0).optional(), normalize: z.enum(['none', 'query-z', 'affine']).optional(), evalEvery: int(1).optional() })
+      .object({ steps: int(1).optional(), lr: pos.optional(), alpha: z.number().min(0).optional(), beta: z.number().min(0).optional(), normalize: z.enum(NORMALIZATIONS).optional(), evalEvery: int(1).optional() })
       .strict()
       .optional(),
     evaluate: z.object({ permutations: int(1).optional(), bootstrap: int(1).optional() }).strict().optional(),

@@ -2,7 +2,7 @@
 // the label-only baseline, distillation of the teacher's scores, and the ablation of them all.
 import { Option, type Command } from 'commander';
 import { EVAL_DEFAULTS } from '../../eval/defaults.js';
-import { ABLATION_DEFAULTS, DISTILL_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
+import { ABLATION_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
 import { launchIfAsked } from '../launch.js';
 import { addTrainerOptions } from '../train-flags.js';
 import { addOptions, choice, int, list, nonNegative } from '../options.js';
@@ -14,7 +14,7 @@ function addDistillOptions(cmd: Command): Command {
   return cmd
     .option('--alpha <x>', 'weight of the point-wise MSE', (raw: string) => nonNegative('--alpha', raw), DISTILL_DEFAULTS.alpha)
     .option('--beta <x>', 'weight of the Margin-MSE', (raw: string) => nonNegative('--beta', raw), DISTILL_DEFAULTS.beta)
-    .option('--normalize <how>', 'teacher scores: none | query-z (per query) | affine (one global map to mean 0, sd 1)', (raw: string) => choice(['none', 'query-z', 'affine'] as const)('--normalize', raw), DISTILL_DEFAULTS.normalize)
+    .option('--normalize <how>', 'teacher scores: none | query-z (per query) | affine (one global map to mean 0, sd 1)', (raw: string) => choice(NORMALIZATIONS)('--normalize', raw), DISTILL_DEFAULTS.normalize)
     .option('--queries-per-step <n>', 'queries per step', (raw: string) => int(1)('--queries-per-step', raw), DISTILL_DEFAULTS.queriesPerStep)
     .option('--candidates-per-query <n>', 'candidates per query per step (a random subset)', (raw: string) => int(1)('--candidates-per-query', raw), DISTILL_DEFAULTS.candidatesPerQuery);
 }
