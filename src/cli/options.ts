@@ -3,10 +3,10 @@
 // the library's own constant when it adds an option, so `--help` shows the default the code really uses.
 import { Option, type Command } from 'commander';
 import { DisrankerError } from '../util/errors.js';
-import { choice, int, list, MAX_THREADS, nonNegative, positive, seed, type Parser } from '../util/flags.js';
+import { choice, int, list, MAX_THREADS, nonNegative, positive, rate, seed, type Parser } from '../util/flags.js';
 import { MAX_BOOTSTRAP, MAX_PERMUTATIONS } from '../eval/defaults.js';
 
-export { choice, int, list, nonNegative, positive, seed };
+export { choice, int, list, nonNegative, positive, rate, seed };
 
 export interface OptionSpec<T> {
   flags: string;

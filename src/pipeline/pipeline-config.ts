@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { DisrankerError } from '../util/errors.js';
 
-import { CPT_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, PIPELINE_SFT_DEFAULTS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS } from './defaults.js';
+import { CPT_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, PIPELINE_SFT_DEFAULTS, PRETRAIN_PAIRS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type PretrainPairs } from './defaults.js';
 
 /** The pipeline's stages, in order (here, not in pipeline.ts, so the CLI lists them without loading the stages). */
 export const PIPELINE_STAGES = [
@@ -45,7 +45,7 @@ export interface PipelineConfig {
   sft: { steps: number; lr: number; loss: typeof SFT_DEFAULTS.loss; margin: number; groupsPerStep: number; groupSize: number; hardDepth: number; lmWeight: number; evalEvery: number };
   /** teacher scoring of the click-log queries' candidates; candidates: the top of each list (null: all) */
   teacherScore: { candidates: number | null; batchSize: number };
-  studentPretrain: { size: keyof typeof STUDENT_SIZES; vocabSize: number; steps: number; batchSize: number; lr: number };
+  studentPretrain: { size: keyof typeof STUDENT_SIZES; vocabSize: number; steps: number; batchSize: number; lr: number; pairs: PretrainPairs; queryMaskRate: number };
   studentLabels: { steps: number; lr: number; evalEvery: number };
   distill: { steps: number; lr: number; alpha: number; beta: number; normalize: typeof DISTILL_DEFAULTS.normalize; evalEvery: number };
   evaluate: { permutations: number; bootstrap: number };
@@ -63,7 +63,7 @@ export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
     cpt: { steps: CPT_DEFAULTS.steps, batchSize: CPT_DEFAULTS.batchSize, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
     sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
     teacherScore: { candidates: 20, batchSize: 32 },
-    studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: 600, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr },
+    studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: 600, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr, pairs: STUDENT_PRETRAIN_DEFAULTS.pairs, queryMaskRate: STUDENT_PRETRAIN_DEFAULTS.queryMaskRate },
     studentLabels: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
     distill: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
     evaluate: { permutations: 10_000, bootstrap: 10_000 },
@@ -77,7 +77,7 @@ export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
     cpt: { steps: 100, batchSize: 8, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
     sft: { steps: 60, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: 2, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: 20 },
     teacherScore: { candidates: null, batchSize: 32 },
-    studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: 1000, steps: 100, batchSize: 16, lr: STUDENT_PRETRAIN_DEFAULTS.lr },
+    studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: 1000, steps: 100, batchSize: 16, lr: STUDENT_PRETRAIN_DEFAULTS.lr, pairs: STUDENT_PRETRAIN_DEFAULTS.pairs, queryMaskRate: STUDENT_PRETRAIN_DEFAULTS.queryMaskRate },
     studentLabels: { steps: 60, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: 20 },
     distill: { steps: 60, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: 20 },
     evaluate: { permutations: 2_000, bootstrap: 2_000 },
@@ -102,7 +102,7 @@ const FileSchema = z
       .optional(),
     teacherScore: z.object({ candidates: int(2).nullable().optional(), batchSize: int(1).optional() }).strict().optional(),
     studentPretrain: z
-      .object({ size: z.enum(Object.keys(STUDENT_SIZES) as [keyof typeof STUDENT_SIZES]).optional(), vocabSize: int(100).optional(), steps: int(1).optional(), batchSize: int(1).optional(), lr: pos.optional() })
+      .object({ size: z.enum(Object.keys(STUDENT_SIZES) as [keyof typeof STUDENT_SIZES]).optional(), vocabSize: int(100).optional(), steps: int(1).optional(), batchSize: int(1).optional(), lr: pos.optional(), pairs: z.enum(PRETRAIN_PAIRS).optional(), queryMaskRate: z.number().gt(0).max(1).optional() })
       .strict()
       .optional(),
     studentLabels: z.object({ steps: int(1).optional(), lr: pos.optional(), evalEvery: int(1).optional() }).strict().optional(),

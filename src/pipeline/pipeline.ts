@@ -20,7 +20,7 @@ import { evaluateRuns } from '../eval/evaluate-runs.js';
 import { parseMetricList } from '../eval/names.js';
 import { reportJson, reportTable } from '../eval/report.js';
 import { exportOnnx } from '../models/onnx/export.js';
-import type { QueryDocument } from '../text/index.js';
+import { MLM_DEFAULTS, type QueryDocument } from '../text/index.js';
 import { canonicalJson } from '../train/checkpoint.js';
 import { DisrankerError } from '../util/errors.js';
 import { assertSafeOutput, markRunFolder, writeFileAtomicSync } from '../util/fs.js';
@@ -102,6 +102,13 @@ export interface StagePlan {
 }
 
 /** The stages, their keys and folders: a pure function of the configuration and the data set's facts. */
+/** The MLM settings in the stage's key; `pairs` and `queryMaskRate` only when they differ from the stage's settings
+ * before the two existed (candidate lists, 15%), so `--set` of those gives back the stages recorded then. */
+function studentPretrainKey(s: PipelineConfig['studentPretrain']): Record<string, unknown> {
+  const { pairs, queryMaskRate, ...rest } = s;
+  return { ...rest, ...(pairs !== 'candidates' ? { pairs } : {}), ...(queryMaskRate !== MLM_DEFAULTS.rate ? { queryMaskRate } : {}) };
+}
+
 export function planPipeline(cfg: PipelineConfig, out: string, facts: DataFacts): Map<PipelineStage, StagePlan> {
   const d = cfg.distill;
   const distill = (loss: DistillLoss) => ({ steps: d.steps, lr: d.lr, evalEvery: d.evalEvery, normalize: d.normalize, loss, alpha: loss === 'margin' ? 0 : d.alpha, beta: loss === 'pointwise' ? 0 : d.beta, seed: cfg.seed });
@@ -113,7 +120,7 @@ export function planPipeline(cfg: PipelineConfig, out: string, facts: DataFacts)
     sft: { ...cfg.sft, seed: cfg.seed },
     'sft-only': { ...cfg.sft, size: cfg.cpt.size, seed: cfg.seed },
     'teacher-score': { ...cfg.teacherScore },
-    'student-pretrain': { ...cfg.studentPretrain, seed: cfg.seed },
+    'student-pretrain': { ...studentPretrainKey(cfg.studentPretrain), seed: cfg.seed },
     'student-labels': { ...cfg.studentLabels, seed: cfg.seed },
     'distill-pointwise': distill('pointwise'),
     'distill-margin': distill('margin'),
@@ -126,6 +133,9 @@ export function planPipeline(cfg: PipelineConfig, out: string, facts: DataFacts)
   if (facts.unjudgedLists === 0) {
     own['teacher-score'] = 'the data set has no candidate list of a query without judgments: nothing to distil on';
     own['student-pretrain'] = 'the data set has no candidate list of a query without judgments: nothing to pre-train the student on';
+  }
+  if (!facts.hasClickLog && cfg.studentPretrain.pairs === 'clicks') {
+    own['student-pretrain'] ??= 'the data set has no click log (clicks.jsonl.gz): the student\'s MLM masks click pairs (studentPretrain.pairs: clicks; candidates masks candidate lists)';
   }
   const plan = new Map<PipelineStage, StagePlan>();
   for (const stage of PIPELINE_STAGES) {
@@ -426,7 +436,7 @@ async function runStage(stage: PipelineStage, p: StagePlan, cfg: PipelineConfig,
       return asRecord(await teacherScoreStage({ model: modelOf(results, 'sft')!, data, out: p.dir, candidates: cfg.teacherScore.candidates ?? undefined, batchSize: cfg.teacherScore.batchSize }, reporter));
     case 'student-pretrain': {
       const s = cfg.studentPretrain;
-      return asRecord(await studentPretrainStage({ data, out: p.dir, seed, size: s.size, vocabSize: s.vocabSize, steps: s.steps, batchSize: s.batchSize, lr: s.lr }, reporter));
+      return asRecord(await studentPretrainStage({ data, out: p.dir, seed, size: s.size, vocabSize: s.vocabSize, steps: s.steps, batchSize: s.batchSize, lr: s.lr, pairs: s.pairs, queryMaskRate: s.queryMaskRate }, reporter));
     }
     case 'student-labels': {
       const s = cfg.studentLabels;

@@ -1,27 +1,29 @@
 // Stage 6: the BERT student (a BertForSequenceClassification cross-encoder, 1 label).
 //   - studentPretrainStage: masked-LM pre-training of a student made here, on `[CLS] query [SEP] title summary
-//     [SEP]` pairs of the click-log queries and their candidates, with a WordPiece vocabulary trained on the data
-//     set and BERT's 15% / 80-10-10 masking. It exists because a cross-encoder trained from random weights did not
-//     learn query-document matching within CPU minutes (in our engine or in PyTorch).
+//     [SEP]` pairs of the click-log queries and their clicked documents (or their candidates), with a WordPiece
+//     vocabulary trained on the data set and BERT's 15% / 80-10-10 masking, the query's tokens selected more often
+//     (50%) so that recovering them needs the document. It exists because a cross-encoder trained from random
+//     weights did not learn query-document matching within CPU minutes (in our engine or in PyTorch).
 //   - studentLabelsStage: the paper's baseline, the student trained on the human labels of the train split only,
 //     with a rank loss over groups (one positive, hard negatives), keep-best on dev nDCG@10.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDataset } from '../data/dataset.js';
+import { LAYOUT, openDataset } from '../data/dataset.js';
 import { loadSafetensors, manualSeed, Module, saveSafetensors, tensor, tidy, type Tensor } from '../engine/index.js';
 import { evaluateRun } from '../eval/evaluate.js';
 import { parseMetricList } from '../eval/names.js';
 import { BertForSequenceClassification, BertLMPredictionHead, bertConfig } from '../models/bert.js';
 import { loadHfModel, saveHfModel } from '../models/hf.js';
 import { batchTensors, bertPairInputs } from '../models/inputs.js';
-import { encodePairs, loadTokenizer, maskTokens, saveTrainedTokenizer, trainWordPiece, type EncodedBatch, type QueryDocument } from '../text/index.js';
+import { encodePairs, loadTokenizer, maskTokens, MLM_DEFAULTS, saveTrainedTokenizer, trainWordPiece, type EncodedBatch, type QueryDocument } from '../text/index.js';
 import { RANK_LOSSES, type RankLossName } from '../train/losses/index.js';
 import { CHECKPOINT_DIR, lossSummary, resultConfig, train, trainConfig, type TrainConfig } from '../train/trainer.js';
 import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
-import { STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from './defaults.js';
+import { cptRecords } from '../data/sets/training-sets.js';
+import { CPT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type PretrainPairs, type StudentSize } from './defaults.js';
 import { beginRun, finishRun, finishTrainingRun, rankerResult, type RankerTrainResult } from './run-folder.js';
 import { isMainRank, mainFirst } from '../train/distributed.js';
 import { rankingData, sampleGroup } from './ranking-data.js';
@@ -39,6 +41,10 @@ export interface StudentPretrainOptions {
   batchSize?: number;
   lr?: number;
   maxLength?: number;
+  /** the pairs masked: each click-log query with its candidates, or with the documents clicked (dwell ≥ CPT's) */
+  pairs?: PretrainPairs;
+  /** selection rate of the query's tokens (the document's stay at 15%) */
+  queryMaskRate?: number;
   train?: Partial<TrainConfig>;
   force?: boolean;
   fresh?: boolean;
@@ -62,26 +68,39 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
   const batchSize = opts.batchSize ?? STUDENT_PRETRAIN_DEFAULTS.batchSize;
   const maxLength = opts.maxLength ?? STUDENT_PRETRAIN_DEFAULTS.maxLength;
   const config = trainConfig({ steps: opts.steps ?? STUDENT_PRETRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_PRETRAIN_DEFAULTS.lr, ...opts.train });
-  const runConfig = { train: resultConfig(config), data: opts.data, size, vocab_size: vocabSize, batch_size: batchSize, max_length: maxLength };
+  const pairsFrom = opts.pairs ?? STUDENT_PRETRAIN_DEFAULTS.pairs;
+  const queryRate = opts.queryMaskRate ?? STUDENT_PRETRAIN_DEFAULTS.queryMaskRate;
+  // the two options enter the run's identity only when they differ from the defaults, so older runs keep theirs
+  const corpusIdentity = {
+    ...(pairsFrom !== 'candidates' ? { pairs: pairsFrom } : {}),
+    ...(queryRate !== MLM_DEFAULTS.rate ? { query_mask_rate: queryRate } : {}),
+  };
+  const runConfig = { train: resultConfig(config), data: opts.data, size, vocab_size: vocabSize, batch_size: batchSize, max_length: maxLength, ...corpusIdentity };
   const { done } = await mainFirst(() => beginRun<StudentPretrainResult>(opts.out, 'student-pretrain', runConfig, { force: opts.force, inputs: [opts.data] }));
   const modelDir = join(opts.out, 'model');
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
 
-  // pairs: the click-log queries (never the judged ones) with their candidates; the vocabulary from all text
+  // pairs: the click-log queries (never the judged ones) with their candidates or their clicks; the vocabulary from
+  // all text
   const ds = await openDataset(opts.data);
   const judged = await ds.qrels();
   const docs = await ds.loadDocuments();
   const queries = await ds.loadQueries();
-  const candidates = await ds.loadCandidates();
   const pairs: QueryDocument[] = [];
-  for (const [qid, hits] of candidates) {
-    if (judged.has(qid) || !queries.has(qid)) continue;
-    for (const h of hits) {
-      const d = docs.get(h.docid);
-      if (d) pairs.push({ query: queries.get(qid)!.text, title: d.title, summary: d.summary });
+  if (pairsFrom === 'clicks') {
+    if (!ds.has(LAYOUT.clicks)) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no click log (${LAYOUT.clicks}) to take click pairs from: use --pairs candidates`);
+    const filter = { minDwell: CPT_DEFAULTS.minDwell, dedup: false, excludeQids: new Set(judged.keys()) };
+    for await (const r of cptRecords(ds, filter, { impressions: 0, clicks: 0, kept: 0 })) pairs.push({ query: r.query, title: r.title, summary: r.summary });
+  } else {
+    for (const [qid, hits] of await ds.loadCandidates()) {
+      if (judged.has(qid) || !queries.has(qid)) continue;
+      for (const h of hits) {
+        const d = docs.get(h.docid);
+        if (d) pairs.push({ query: queries.get(qid)!.text, title: d.title, summary: d.summary });
+      }
     }
   }
-  if (pairs.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no candidate list of an unjudged query: nothing to pre-train on`);
+  if (pairs.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: no ${pairsFrom === 'clicks' ? 'click' : 'candidate list'} of an unjudged query: nothing to pre-train on`);
   const tokDir = join(opts.out, 'tokenizer');
   await mainFirst(() => {
     if (isMainRank() && !existsSync(join(tokDir, 'tokenizer.json'))) {
@@ -102,7 +121,7 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
   const specialIds = tok.specialTokenIds();
   const maskId = tok.special.mask?.id;
   if (maskId === undefined) throw new DisrankerError('DR_ERR_INPUT', `${tokDir}: the vocabulary has no [MASK] token`);
-  reporter.info(`MLM pre-training of a BERT student (${size}: ${(model.numParameters() / 1e6).toFixed(2)}M parameters) on ${pairs.length.toLocaleString('en')} query-candidate pairs: ${config.steps} steps of ${batchSize}`);
+  reporter.info(`MLM pre-training of a BERT student (${size}: ${(model.numParameters() / 1e6).toFixed(2)}M parameters) on ${pairs.length.toLocaleString('en')} query-${pairsFrom === 'clicks' ? 'click' : 'candidate'} pairs: ${config.steps} steps of ${batchSize}${queryRate !== MLM_DEFAULTS.rate ? `, the query's tokens masked at ${queryRate}` : ''}`);
   try {
     const result = await train(
       {
@@ -111,7 +130,7 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
           const rng = new Random(opts.seed).fork(`mlm-step-${step}-${m}`);
           const rows = Array.from({ length: batchSize / config.gradAccum }, () => pairs[rng.int(pairs.length)]);
           const enc = encodePairs(tok, rows, { maxLength, padding: 'longest' });
-          const masked = maskTokens(enc, rng, { maskId, vocabSize: tok.vocabSize, specialIds });
+          const masked = maskTokens(enc, rng, { maskId, vocabSize: tok.vocabSize, specialIds, queryRate });
           return { enc: { ...enc, inputIds: masked.inputIds, labels: masked.labels } };
         },
         loss: ({ enc }) => {
@@ -120,16 +139,16 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
           return { loss: head.loss(hidden, model.bert.embeddings.word_embeddings.weight, t.labels!), examples: enc.shape[0], tokens: enc.shape[0] * enc.shape[1] };
         },
       },
-      { dir: opts.out, config, identity: { size, vocab_size: tok.vocabSize, pairs: pairs.length, data: opts.data }, reporter, fresh: opts.fresh, name: 'MLM' },
+      { dir: opts.out, config, identity: { size, vocab_size: tok.vocabSize, pairs: pairs.length, data: opts.data, ...corpusIdentity }, reporter, fresh: opts.fresh, name: 'MLM' },
     );
     const loss = lossSummary(result.losses);
     if (isMainRank()) saveHfModel(modelDir, model, {
       card: {
-        task: 'masked-LM pre-training of a BERT cross-encoder student (15%, 80/10/10) on query-candidate pairs; the classifier is untrained',
-        data: { dataset: opts.data, pairs: pairs.length },
+        task: `masked-LM pre-training of a BERT cross-encoder student (15%, 80/10/10; the query's tokens at ${queryRate}) on query-${pairsFrom === 'clicks' ? 'clicked document' : 'candidate'} pairs; the classifier is untrained`,
+        data: { dataset: opts.data, pairs_from: pairsFrom, pairs: pairs.length },
         steps: config.steps,
         losses: { kind: 'masked-LM cross-entropy', first10_mean: loss.first, last10_mean: loss.last },
-        hyperparameters: { ...config, size, batch_size: batchSize, max_length: maxLength, vocab_size: tok.vocabSize },
+        hyperparameters: { ...config, size, batch_size: batchSize, max_length: maxLength, vocab_size: tok.vocabSize, query_mask_rate: queryRate },
       },
     });
     if (isMainRank()) {

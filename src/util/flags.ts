@@ -31,6 +31,13 @@ export const nonNegative: Parser<number> = (flag, raw) => {
   return n;
 };
 
+/** A probability in (0, 1]. */
+export const rate: Parser<number> = (flag, raw) => {
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) usage(`${flag}: expected a number in (0, 1], got "${raw}"`);
+  return n;
+};
+
 /** A comma-separated list of `item`s (at least one), each checked by `item`; repeats are dropped. */
 export function list<T>(item: Parser<T>): Parser<T[]> {
   return (flag, raw) => {

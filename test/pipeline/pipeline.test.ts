@@ -63,6 +63,24 @@ test('stage plan on a data set without a click log: what cannot run is skipped, 
   for (const s of ['world', 'tokenizer', 'sft-only', 'evaluate'] as const) assert.equal(plan.get(s)!.skip, null, s);
 });
 
+test('stage plan: the student\'s MLM on click pairs needs a click log; on candidate lists it does not', () => {
+  const facts = { hasClickLog: false, unjudgedLists: 40, contentHash: 'abc' };
+  const clicks = planPipeline(resolvePipelineConfig({ layers: [{ data: { path: '/data/x' }, studentPretrain: { pairs: 'clicks' } }] }), '/tmp/x', facts);
+  assert.match(clicks.get('student-pretrain')!.skip!, /no click log.*studentPretrain\.pairs/);
+  assert.match(clicks.get('student-labels')!.skip!, /needs student-pretrain/);
+  const lists = planPipeline(resolvePipelineConfig({ layers: [{ data: { path: '/data/x' }, studentPretrain: { pairs: 'candidates' } }] }), '/tmp/x', facts);
+  assert.equal(lists.get('student-pretrain')!.skip, null);
+  assert.equal(lists.get('student-labels')!.skip, null);
+  // the settings from before the two options existed keep their stage key
+  const old = planPipeline(resolvePipelineConfig({ layers: [{ studentPretrain: { pairs: 'candidates', queryMaskRate: 0.15 } }] }), '/tmp/x', WORLD);
+  const settings = old.get('student-pretrain')!.settings;
+  assert.ok(!('pairs' in settings) && !('queryMaskRate' in settings), JSON.stringify(settings));
+  assert.equal(settings.steps, 600);
+  const now = planPipeline(resolvePipelineConfig(), '/tmp/x', WORLD).get('student-pretrain')!.settings;
+  assert.equal(now.pairs, 'clicks');
+  assert.equal(now.queryMaskRate, 0.5);
+});
+
 test('pipeline on the tiny world: every variant, report.json and report.html; a rerun trains nothing; β reruns only the distillation on', async (t) => {
   if (!need(t, engineAvailable(), 'the libtorch engine is not built')) return;
   const out = mkdtempSync(join(tmpdir(), 'dr-pipeline-'));

@@ -41,6 +41,19 @@ test('student pretrain → label-only student and distillation from teacher scor
   const pre = JSON.parse(readFileSync(join(dir, 'pre', 'model', 'model_card.json'), 'utf8'));
   assert.ok(pre.losses.last10_mean < pre.losses.first10_mean, `MLM loss did not fall: ${JSON.stringify(pre.losses)}`);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'pre', 'model', 'config.json'), 'utf8')).architectures, ['BertForSequenceClassification']);
+  // the defaults: the click-log queries with their clicked documents, the query's tokens masked at 50%; or the
+  // candidate lists at BERT's 15% everywhere
+  assert.equal(pre.data.pairs_from, 'clicks');
+  assert.equal(pre.hyperparameters.query_mask_rate, 0.5);
+  ok(['student', 'pretrain', '--data', 'ds', '--out', 'pre-lists', '--pairs', 'candidates', '--query-mask-rate', '0.15', '--steps', '60', '--batch-size', '16', '--vocab-size', '800', '--quiet']);
+  const lists = JSON.parse(readFileSync(join(dir, 'pre-lists', 'model', 'model_card.json'), 'utf8'));
+  assert.ok(lists.losses.last10_mean < lists.losses.first10_mean, `MLM loss did not fall: ${JSON.stringify(lists.losses)}`);
+  assert.equal(lists.data.pairs_from, 'candidates');
+  assert.equal(lists.hyperparameters.query_mask_rate, 0.15);
+  assert.ok(lists.data.pairs > 0 && lists.data.pairs !== pre.data.pairs, `pairs: ${lists.data.pairs} (clicks: ${pre.data.pairs})`);
+  const badRate = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'disranker.js'), 'student', 'pretrain', '--data', 'ds', '--out', 'x', '--query-mask-rate', '1.5'], { cwd: dir, env, encoding: 'utf8' });
+  assert.notEqual(badRate.status, 0);
+  assert.match(badRate.stderr, /--query-mask-rate: expected a number in \(0, 1\]/);
 
   // teacher scores: here BM25's, written as scores.jsonl (any teacher works the same way)
   ok(['data', 'bm25', 'ds', '--out', 'bm25.run']);

@@ -53,3 +53,31 @@ test('MLM masking: 15% of real tokens, 80% [MASK] / 10% random / 10% kept, speci
   near(randomised / selected, 0.1, 'random');
   near(kept / selected, 0.1, 'kept');
 });
+
+test('MLM masking: queryRate selects the query segment at its own rate, the document at 15%', () => {
+  const docs = [...sampleDocuments(2000, 10, 40)];
+  const trained = trainWordPiece(docs, { vocabSize: 2000 });
+  const tok = tokenizerFromJson(trained.tokenizer, trained.config);
+  const specialIds = tok.specialTokenIds();
+  const rng = new Random(11);
+  const eligible = [0, 0];
+  const selected = [0, 0];
+  for (let i = 0; i < docs.length; i += 100) {
+    const pairs = docs.slice(i, i + 100).map((d: string, k: number) => ({ query: docs[(i + k * 7) % docs.length].slice(0, 60), summary: d }));
+    const batch = encodePairs(tok, pairs, { maxLength: 64, padding: 'longest' });
+    const { labels } = maskTokens(batch, rng, { maskId: tok.special.mask!.id, vocabSize: tok.vocabSize, specialIds, queryRate: 0.5 });
+    for (let j = 0; j < labels.length; j++) {
+      if (batch.attentionMask[j] === 0 || specialIds.has(batch.inputIds[j])) {
+        assert.equal(labels[j], -100, 'a special token or pad was selected');
+        continue;
+      }
+      const seg = batch.tokenTypeIds[j];
+      eligible[seg]++;
+      if (labels[j] !== -100) selected[seg]++;
+    }
+  }
+  assert.ok(eligible[0] > 10_000 && eligible[1] > 30_000, `sample of ${eligible.join(' + ')} tokens`);
+  assert.ok(Math.abs(selected[0] / eligible[0] - 0.5) < 0.015, `query: ${(selected[0] / eligible[0]).toFixed(4)} vs 0.5`);
+  assert.ok(Math.abs(selected[1] / eligible[1] - 0.15) < 0.01, `document: ${(selected[1] / eligible[1]).toFixed(4)} vs 0.15`);
+  assert.throws(() => maskTokens(encodePairs(tok, [{ query: 'a', summary: 'b' }]), rng, { maskId: 0, vocabSize: tok.vocabSize, specialIds, queryRate: 0 }), /queryRate/);
+});

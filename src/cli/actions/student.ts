@@ -1,7 +1,7 @@
 // The work of `disranker student pretrain|train|ablate` and `disranker distill`.
 import { ablateStage } from '../../pipeline/ablate.js';
 import { distillStage, type DistillLoss, type Normalization } from '../../pipeline/distill.js';
-import type { StudentSize } from '../../pipeline/defaults.js';
+import type { PretrainPairs, StudentSize } from '../../pipeline/defaults.js';
 import { studentLabelsStage, studentPretrainStage, type StudentTrainResult } from '../../pipeline/student.js';
 import type { Reporter } from '../../util/reporter.js';
 import { consoleReporter } from '../reporter.js';
@@ -12,9 +12,9 @@ function summary(reporter: Reporter, what: string, r: StudentTrainResult): void 
   reporter.info(`${what}: loss ${r.loss.first10.toFixed(4)} → ${r.loss.last10.toFixed(4)}; best dev nDCG@10 ${r.best?.ndcg_cut_10.toFixed(4) ?? '-'} at step ${r.best?.step ?? '-'}${r.cached ? ' (cached)' : ''}; model in ${r.modelDir}`);
 }
 
-export async function studentPretrainAction(o: TrainerFlags & { data: string; out: string; size: StudentSize; vocabSize: number; maxLength: number; seed: number; steps: number; batchSize: number; lr: number }): Promise<void> {
+export async function studentPretrainAction(o: TrainerFlags & { data: string; out: string; size: StudentSize; vocabSize: number; maxLength: number; pairs: PretrainPairs; queryMaskRate: number; seed: number; steps: number; batchSize: number; lr: number }): Promise<void> {
   const reporter = consoleReporter({ quiet: o.quiet });
-  const r = await studentPretrainStage({ data: o.data, out: o.out, seed: o.seed, size: o.size, vocabSize: o.vocabSize, steps: o.steps, batchSize: o.batchSize, lr: o.lr, maxLength: o.maxLength, train: trainerConfig(o), force: o.force, fresh: o.fresh }, reporter);
+  const r = await studentPretrainStage({ data: o.data, out: o.out, seed: o.seed, size: o.size, vocabSize: o.vocabSize, steps: o.steps, batchSize: o.batchSize, lr: o.lr, maxLength: o.maxLength, pairs: o.pairs, queryMaskRate: o.queryMaskRate, train: trainerConfig(o), force: o.force, fresh: o.fresh }, reporter);
   reporter.info(`MLM: loss ${r.loss.first10.toFixed(3)} → ${r.loss.last10.toFixed(3)}${r.cached ? ' (cached)' : ''}; student in ${r.modelDir}`);
 }
 

@@ -2,10 +2,10 @@
 // the label-only baseline, distillation of the teacher's scores, and the ablation of them all.
 import { Option, type Command } from 'commander';
 import { EVAL_DEFAULTS } from '../../eval/defaults.js';
-import { ABLATION_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
+import { ABLATION_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, PRETRAIN_PAIRS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, type StudentSize } from '../../pipeline/defaults.js';
 import { launchIfAsked } from '../launch.js';
 import { addTrainerOptions } from '../train-flags.js';
-import { addOptions, choice, int, list, nonNegative } from '../options.js';
+import { addOptions, choice, int, list, nonNegative, rate } from '../options.js';
 
 const actions = () => import('../actions/student.js');
 
@@ -32,12 +32,14 @@ export function registerStudent(program: Command): void {
   const student = program.command('student').description('the BERT cross-encoder student: masked-LM pre-training, the label-only baseline, and the ablation of the students');
   const pre = student
     .command('pretrain')
-    .description('masked-LM pre-training (15%, 80/10/10) of a BERT student made here, on query-candidate pairs, with a WordPiece vocabulary trained on the data set')
+    .description('masked-LM pre-training (15%, 80/10/10) of a BERT student made here, on the click-log queries with their clicked documents (or candidate lists), the query\'s tokens masked more (--query-mask-rate), with a WordPiece vocabulary trained on the data set')
     .requiredOption('--data <dir>', 'data set folder')
     .requiredOption('--out <dir>', 'run folder (the model goes to OUT/model)')
     .option('--size <preset>', `student size: ${Object.keys(STUDENT_SIZES).join(' | ')} (l6-h384: 6 layers like the paper's)`, (raw: string) => choice(Object.keys(STUDENT_SIZES) as StudentSize[])('--size', raw), STUDENT_PRETRAIN_DEFAULTS.size)
     .option('--vocab-size <n>', 'WordPiece vocabulary size', (raw: string) => int(100)('--vocab-size', raw), STUDENT_PRETRAIN_DEFAULTS.vocabSize)
-    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_PRETRAIN_DEFAULTS.maxLength);
+    .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_PRETRAIN_DEFAULTS.maxLength)
+    .option('--pairs <from>', 'candidates: each click-log query with its candidate list | clicks: with its clicked documents', (raw: string) => choice(PRETRAIN_PAIRS)('--pairs', raw), STUDENT_PRETRAIN_DEFAULTS.pairs)
+    .option('--query-mask-rate <p>', 'share of the query\'s tokens masked (the document\'s: 15%)', (raw: string) => rate('--query-mask-rate', raw), STUDENT_PRETRAIN_DEFAULTS.queryMaskRate);
   addOptions(pre, ['seed', 0], ['steps', STUDENT_PRETRAIN_DEFAULTS.steps], ['batchSize', STUDENT_PRETRAIN_DEFAULTS.batchSize], ['lr', STUDENT_PRETRAIN_DEFAULTS.lr]);
   addTrainerOptions(pre);
   pre.action(async (opts) => {
