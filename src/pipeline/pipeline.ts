@@ -20,7 +20,7 @@ import { evaluateRuns } from '../eval/evaluate-runs.js';
 import { parseMetricList } from '../eval/names.js';
 import { reportJson, reportTable } from '../eval/report.js';
 import { exportOnnx } from '../models/onnx/export.js';
-import { MLM_DEFAULTS, type QueryDocument } from '../text/index.js';
+import type { QueryDocument } from '../text/index.js';
 import { canonicalJson } from '../train/checkpoint.js';
 import { DisrankerError } from '../util/errors.js';
 import { assertSafeOutput, markRunFolder, writeFileAtomicSync } from '../util/fs.js';
@@ -32,7 +32,7 @@ import { LATENCY_PAIRS, timeOnnxModel, timeTorchModel } from './latency.js';
 import { PIPELINE_STAGES, STAGE_GROUPS, type PipelineConfig, type PipelineStage } from './pipeline-config.js';
 import { bm25CandidateRun, rerankStage } from './rerank.js';
 import { sftStage } from './sft.js';
-import { studentLabelsStage, studentPretrainStage } from './student.js';
+import { pretrainCorpusChanges, studentLabelsStage, studentPretrainStage } from './student.js';
 import { teacherScoreStage } from './teacher-score.js';
 import { bpeTokenizerStage } from './tokenizer.js';
 import { worldStage } from './world.js';
@@ -102,15 +102,9 @@ export interface StagePlan {
 }
 
 /** The stages, their keys and folders: a pure function of the configuration and the data set's facts. */
-/** The MLM settings in the stage's key; `pairs` and `queryMaskRate` only when they differ from the stage's settings
- * before the two existed (candidate lists, 15%), so `--set` of those gives back the stages recorded then. */
-function studentPretrainKey(s: PipelineConfig['studentPretrain']): Record<string, unknown> {
-  const { pairs, queryMaskRate, ...rest } = s;
-  return { ...rest, ...(pairs !== 'candidates' ? { pairs } : {}), ...(queryMaskRate !== MLM_DEFAULTS.rate ? { queryMaskRate } : {}) };
-}
-
 export function planPipeline(cfg: PipelineConfig, out: string, facts: DataFacts): Map<PipelineStage, StagePlan> {
   const d = cfg.distill;
+  const { pairs, queryMaskRate, ...pretrain } = cfg.studentPretrain;
   const distill = (loss: DistillLoss) => ({ steps: d.steps, lr: d.lr, evalEvery: d.evalEvery, normalize: d.normalize, loss, alpha: loss === 'margin' ? 0 : d.alpha, beta: loss === 'pointwise' ? 0 : d.beta, seed: cfg.seed });
   const settings: Record<PipelineStage, Record<string, unknown>> = {
     // the synthetic world by its preset's numbers too, so a release that changes a preset does not reuse an old world
@@ -120,7 +114,7 @@ export function planPipeline(cfg: PipelineConfig, out: string, facts: DataFacts)
     sft: { ...cfg.sft, seed: cfg.seed },
     'sft-only': { ...cfg.sft, size: cfg.cpt.size, seed: cfg.seed },
     'teacher-score': { ...cfg.teacherScore },
-    'student-pretrain': { ...studentPretrainKey(cfg.studentPretrain), seed: cfg.seed },
+    'student-pretrain': { ...pretrain, ...pretrainCorpusChanges(pairs, queryMaskRate), seed: cfg.seed },
     'student-labels': { ...cfg.studentLabels, seed: cfg.seed },
     'distill-pointwise': distill('pointwise'),
     'distill-margin': distill('margin'),

@@ -62,6 +62,15 @@ export interface StudentPretrainResult {
   cached?: boolean;
 }
 
+/**
+ * The MLM corpus settings that differ from those before `pairs` and `queryMaskRate` existed (each click-log query's
+ * candidate list, BERT's 15%): only these enter the run's settings and the pipeline's stage key, so the runs and
+ * stages recorded then keep theirs.
+ */
+export function pretrainCorpusChanges(pairs: PretrainPairs, queryMaskRate: number): { pairs?: PretrainPairs; queryMaskRate?: number } {
+  return { ...(pairs !== 'candidates' ? { pairs } : {}), ...(queryMaskRate !== MLM_DEFAULTS.rate ? { queryMaskRate } : {}) };
+}
+
 export async function studentPretrainStage(opts: StudentPretrainOptions, reporter: Reporter = silentReporter): Promise<StudentPretrainResult> {
   const size = opts.size ?? STUDENT_PRETRAIN_DEFAULTS.size;
   const vocabSize = opts.vocabSize ?? STUDENT_PRETRAIN_DEFAULTS.vocabSize;
@@ -70,12 +79,9 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
   const config = trainConfig({ steps: opts.steps ?? STUDENT_PRETRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_PRETRAIN_DEFAULTS.lr, ...opts.train });
   const pairsFrom = opts.pairs ?? STUDENT_PRETRAIN_DEFAULTS.pairs;
   const queryRate = opts.queryMaskRate ?? STUDENT_PRETRAIN_DEFAULTS.queryMaskRate;
-  // the two options enter the run's identity only when they differ from the defaults, so older runs keep theirs
-  const corpusIdentity = {
-    ...(pairsFrom !== 'candidates' ? { pairs: pairsFrom } : {}),
-    ...(queryRate !== MLM_DEFAULTS.rate ? { query_mask_rate: queryRate } : {}),
-  };
-  const runConfig = { train: resultConfig(config), data: opts.data, size, vocab_size: vocabSize, batch_size: batchSize, max_length: maxLength, ...corpusIdentity };
+  // an undefined field is left out of the saved settings (JSON), as before the two options existed
+  const changed = pretrainCorpusChanges(pairsFrom, queryRate);
+  const runConfig = { train: resultConfig(config), data: opts.data, size, vocab_size: vocabSize, batch_size: batchSize, max_length: maxLength, pairs: changed.pairs, query_mask_rate: changed.queryMaskRate };
   const { done } = await mainFirst(() => beginRun<StudentPretrainResult>(opts.out, 'student-pretrain', runConfig, { force: opts.force, inputs: [opts.data] }));
   const modelDir = join(opts.out, 'model');
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
@@ -139,7 +145,7 @@ export async function studentPretrainStage(opts: StudentPretrainOptions, reporte
           return { loss: head.loss(hidden, model.bert.embeddings.word_embeddings.weight, t.labels!), examples: enc.shape[0], tokens: enc.shape[0] * enc.shape[1] };
         },
       },
-      { dir: opts.out, config, identity: { size, vocab_size: tok.vocabSize, pairs: pairs.length, data: opts.data, ...corpusIdentity }, reporter, fresh: opts.fresh, name: 'MLM' },
+      { dir: opts.out, config, identity: { size, vocab_size: tok.vocabSize, pairs: pairs.length, data: opts.data, pairs_from: changed.pairs, query_mask_rate: changed.queryMaskRate }, reporter, fresh: opts.fresh, name: 'MLM' },
     );
     const loss = lossSummary(result.losses);
     if (isMainRank()) saveHfModel(modelDir, model, {
