@@ -115,6 +115,7 @@ export interface AblationSummary {
     max_length: number;
     /** the MLM loss kept as a second task (0: off) */
     mlm_weight: number;
+    mlm_query_mask_rate: number;
     alpha: number;
     beta: number;
     normalize: Normalization;
@@ -164,6 +165,7 @@ export async function ablateStage(opts: AblationOptions, reporter: Reporter = si
     evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery,
     maxLength: opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength,
     mlmWeight: opts.mlmWeight ?? STUDENT_TRAIN_DEFAULTS.mlmWeight,
+    mlmQueryMaskRate: opts.mlmQueryMaskRate ?? STUDENT_TRAIN_DEFAULTS.mlmQueryMaskRate,
   };
   const alpha = opts.alpha ?? DISTILL_DEFAULTS.alpha;
   const beta = opts.beta ?? DISTILL_DEFAULTS.beta;
@@ -234,6 +236,7 @@ export async function ablateStage(opts: AblationOptions, reporter: Reporter = si
       eval_every: s.evalEvery,
       max_length: s.maxLength,
       mlm_weight: s.mlmWeight,
+      mlm_query_mask_rate: s.mlmQueryMaskRate,
       alpha,
       beta,
       normalize,

@@ -152,6 +152,8 @@ export const STUDENT_TRAIN_DEFAULTS = {
   evalEvery: 500,
   /** weight of the MLM loss kept as a second task on one pair per group (0: off), as the teacher's lmWeight */
   mlmWeight: 0,
+  /** that MLM's selection rate of the query's tokens (the document's: 15%), as student pretrain's queryMaskRate */
+  mlmQueryMaskRate: 0.15,
 };
 
 /** Teacher-score normalisations before the distillation loss (src/pipeline/distill.ts). */

@@ -43,6 +43,8 @@ export interface DistillOptions {
   maxLength?: number;
   /** weight of the MLM loss kept on each query's best-scored candidate as a second task (0: off) */
   mlmWeight?: number;
+  /** that MLM's selection rate of the query's tokens */
+  mlmQueryMaskRate?: number;
   evalEvery?: number;
   train?: Partial<TrainConfig>;
   force?: boolean;
@@ -101,6 +103,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
   const K = opts.candidatesPerQuery ?? DISTILL_DEFAULTS.candidatesPerQuery;
   const maxLength = opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength;
   const mlmWeight = opts.mlmWeight ?? STUDENT_TRAIN_DEFAULTS.mlmWeight;
+  const mlmQueryRate = opts.mlmQueryMaskRate ?? STUDENT_TRAIN_DEFAULTS.mlmQueryMaskRate;
   if (K < 2 && beta > 0) throw new DisrankerError('DR_ERR_USAGE', '--candidates-per-query must be at least 2 for Margin-MSE');
   const config = trainConfig({ steps: opts.steps ?? STUDENT_TRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_TRAIN_DEFAULTS.lr, evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery, ...opts.train });
   const hash = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -115,7 +118,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
     queries_per_step: Q,
     candidates_per_query: K,
     max_length: maxLength,
-    ...mlmIdentity(mlmWeight),
+    ...mlmIdentity(mlmWeight, mlmQueryRate),
   };
   const runConfig = { train: resultConfig(config), ...identity };
   const { done } = await mainFirst(() => beginRun<StudentTrainResult>(opts.out, 'distill', runConfig, { force: opts.force, inputs: [opts.data, opts.init, opts.scores] }));
@@ -129,7 +132,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
   const tok = loadTokenizer(opts.init);
   manualSeed(opts.seed);
   const model = loadStudent(opts.init);
-  const mlm = new MlmTask(model, opts.init, tok, mlmWeight, maxLength);
+  const mlm = new MlmTask(model, opts.init, tok, mlmWeight, maxLength, mlmQueryRate);
   reporter.info(
     `distillation (${lossName}: α ${alpha}, β ${beta}; teacher scores normalised: ${normalize}` +
       `${mlmWeight > 0 ? `; plus the MLM loss on each query's best-scored candidate × ${mlmWeight}` : ''}) of ${lists.length} scored queries into ${opts.init}: ` +
@@ -168,7 +171,7 @@ export async function distillStage(opts: DistillOptions, reporter: Reporter = si
       teacher_scores: opts.scores,
       steps: config.steps,
       losses: { kind: `${alpha}·MSE + ${beta}·Margin-MSE`, first10_mean: loss.first, last10_mean: loss.last },
-      hyperparameters: { ...config, loss: lossName, alpha, beta, normalize, queries_per_step: Q, candidates_per_query: K, max_length: maxLength, mlm_weight: mlmWeight },
+      hyperparameters: { ...config, loss: lossName, alpha, beta, normalize, queries_per_step: Q, candidates_per_query: K, max_length: maxLength, mlm_weight: mlmWeight, mlm_query_mask_rate: mlmQueryRate },
       dev: { best: result.best, evals: result.evals },
     });
     return finishTrainingRun(opts.out, 'distill', runConfig, rankerResult(modelDir, result));

@@ -194,8 +194,9 @@ class MlmPair extends Module {
 }
 
 /** The MLM weight in a run's identity: only when on, so runs made before the option keep theirs. */
-export function mlmIdentity(weight: number): { mlm_weight?: number } {
-  return weight > 0 ? { mlm_weight: weight } : {};
+export function mlmIdentity(weight: number, queryRate: number): { mlm_weight?: number; mlm_query_mask_rate?: number } {
+  if (weight <= 0) return {};
+  return queryRate === MLM_DEFAULTS.rate ? { mlm_weight: weight } : { mlm_weight: weight, mlm_query_mask_rate: queryRate };
 }
 
 /**
@@ -218,6 +219,8 @@ export class MlmTask {
     private tok: ReturnType<typeof loadTokenizer>,
     readonly weight: number,
     private maxLength: number,
+    /** selection rate of the query's tokens (the document's: 15%), as student pretrain's --query-mask-rate */
+    private queryRate: number = MLM_DEFAULTS.rate,
   ) {
     this.module = model;
     if (weight <= 0) return;
@@ -237,7 +240,7 @@ export class MlmTask {
   mask(items: QueryDocument[], rng: Random): EncodedBatch | null {
     if (!this.head) return null;
     const enc = encodePairs(this.tok, items, { maxLength: this.maxLength, padding: 'longest' });
-    const masked = maskTokens(enc, rng, { maskId: this.maskId, vocabSize: this.tok.vocabSize, specialIds: this.specialIds });
+    const masked = maskTokens(enc, rng, { maskId: this.maskId, vocabSize: this.tok.vocabSize, specialIds: this.specialIds, queryRate: this.queryRate });
     return { ...enc, inputIds: masked.inputIds, labels: masked.labels };
   }
 
@@ -272,6 +275,8 @@ export interface StudentLabelsOptions {
   maxLength?: number;
   /** weight of the MLM loss kept on each group's positive as a second task (0: off) */
   mlmWeight?: number;
+  /** that MLM's selection rate of the query's tokens */
+  mlmQueryMaskRate?: number;
   evalEvery?: number;
   train?: Partial<TrainConfig>;
   force?: boolean;
@@ -315,9 +320,10 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
   const hardDepth = opts.hardDepth ?? STUDENT_TRAIN_DEFAULTS.hardDepth;
   const maxLength = opts.maxLength ?? STUDENT_TRAIN_DEFAULTS.maxLength;
   const mlmWeight = opts.mlmWeight ?? STUDENT_TRAIN_DEFAULTS.mlmWeight;
+  const mlmQueryRate = opts.mlmQueryMaskRate ?? STUDENT_TRAIN_DEFAULTS.mlmQueryMaskRate;
   const config = trainConfig({ steps: opts.steps ?? STUDENT_TRAIN_DEFAULTS.steps, seed: opts.seed, lr: opts.lr ?? STUDENT_TRAIN_DEFAULTS.lr, evalEvery: opts.evalEvery ?? STUDENT_TRAIN_DEFAULTS.evalEvery, ...opts.train });
   const initHash = createHash('sha256').update(readFileSync(join(opts.init, 'config.json'))).digest('hex');
-  const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, ...mlmIdentity(mlmWeight) };
+  const identity = { init: { path: opts.init, config_sha256: initHash }, data: opts.data, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, ...mlmIdentity(mlmWeight, mlmQueryRate) };
   const runConfig = { train: resultConfig(config), ...identity };
   const { done } = await mainFirst(() => beginRun<StudentTrainResult>(opts.out, 'student-labels', runConfig, { force: opts.force, inputs: [opts.data, opts.init] }));
   if (done && existsSync(join(done.modelDir, 'config.json'))) return { ...done, cached: true };
@@ -326,7 +332,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
   const tok = loadTokenizer(opts.init);
   manualSeed(opts.seed);
   const model = loadStudent(opts.init);
-  const mlm = new MlmTask(model, opts.init, tok, mlmWeight, maxLength);
+  const mlm = new MlmTask(model, opts.init, tok, mlmWeight, maxLength, mlmQueryRate);
   reporter.info(
     `the label-only student (${lossName} loss${mlmWeight > 0 ? `, plus the MLM loss on the positives × ${mlmWeight}` : ''}): ` +
       `${trainQ.length} train queries, ${dev.size} dev; ${config.steps} steps of ${Q} groups × ${G}`,
@@ -357,7 +363,7 @@ export async function studentLabelsStage(opts: StudentLabelsOptions, reporter: R
       init: opts.init,
       steps: config.steps,
       losses: { kind: lossName, first10_mean: loss.first, last10_mean: loss.last },
-      hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, mlm_weight: mlmWeight },
+      hyperparameters: { ...config, loss: lossName, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, mlm_weight: mlmWeight, mlm_query_mask_rate: mlmQueryRate },
       dev: { best: result.best, evals: result.evals },
     });
     return finishTrainingRun(opts.out, 'student-labels', runConfig, rankerResult(modelDir, result));

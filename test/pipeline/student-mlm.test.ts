@@ -18,7 +18,7 @@ test('MlmTask: off adds nothing; on loads the head, adds weight × MLM, and save
   const { saveHfModel } = await import('../../src/models/hf.js');
   const { loadTokenizer, saveTrainedTokenizer, trainWordPiece } = await import('../../src/text/index.js');
   const { sampleDocuments } = await import('../../src/text/sample-text.js');
-  const { MLM_HEAD_FILE, MlmTask, loadStudent, saveStudent } = await import('../../src/pipeline/student.js');
+  const { MLM_HEAD_FILE, MlmTask, loadStudent, mlmIdentity, saveStudent } = await import('../../src/pipeline/student.js');
   const { Random } = await import('../../src/util/random.js');
 
   const dir = mkdtempSync(join(tmpdir(), 'dr-mlm-task-'));
@@ -55,6 +55,23 @@ test('MlmTask: off adds nothing; on loads the head, adds weight × MLM, and save
       assert.ok(Math.abs(added - (1.5 + 0.5 * mlm)) < 1e-4, `added ${added}, expected ${1.5 + 0.5 * mlm}`);
     }),
   );
+
+  // --mlm-query-mask-rate: at 1 every query token (token type 0, not special) is selected, and the run's identity says so
+  const wholeQuery = new MlmTask(model, join(dir, 'init'), tok, 0.5, 32, 1);
+  const mq = wholeQuery.mask(items, new Random(2))!;
+  const specials = tok.specialTokenIds();
+  let queryTokens = 0;
+  mq.tokenTypeIds.forEach((type, i) => {
+    const original = mq.labels![i] === -100 ? mq.inputIds[i] : mq.labels![i];
+    if (type !== 0 || mq.attentionMask[i] === 0 || specials.has(original)) return;
+    queryTokens++;
+    assert.notEqual(mq.labels![i], -100, `query token at ${i} not selected`);
+  });
+  assert.ok(queryTokens > 8, `${queryTokens} query tokens`);
+  wholeQuery.dispose();
+  assert.deepEqual(mlmIdentity(0, 0.5), {});
+  assert.deepEqual(mlmIdentity(1, 0.15), { mlm_weight: 1 });
+  assert.deepEqual(mlmIdentity(1, 0.5), { mlm_weight: 1, mlm_query_mask_rate: 0.5 });
 
   // a best-weights file of the paired module (student.* and cls.predictions.*) gives back the student
   tidy(() => {

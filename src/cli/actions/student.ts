@@ -18,14 +18,14 @@ export async function studentPretrainAction(o: TrainerFlags & { data: string; ou
   reporter.info(`MLM: loss ${r.loss.first10.toFixed(3)} → ${r.loss.last10.toFixed(3)}${r.cached ? ' (cached)' : ''}; student in ${r.modelDir}`);
 }
 
-export async function studentLabelsAction(o: TrainerFlags & { data: string; init: string; out: string; loss: 'hinge' | 'ranknet' | 'listwise'; groupsPerStep: number; groupSize: number; hardDepth: number; maxLength: number; mlmWeight: number; evalEvery: number; seed: number; steps: number; lr: number }): Promise<void> {
+export async function studentLabelsAction(o: TrainerFlags & { data: string; init: string; out: string; loss: 'hinge' | 'ranknet' | 'listwise'; groupsPerStep: number; groupSize: number; hardDepth: number; maxLength: number; mlmWeight: number; mlmQueryMaskRate: number; evalEvery: number; seed: number; steps: number; lr: number }): Promise<void> {
   const reporter = consoleReporter({ quiet: o.quiet });
   const r = await studentLabelsStage({ ...o, train: trainerConfig(o) }, reporter);
   summary(reporter, 'label-only student', r);
 }
 
 export async function distillAction(
-  o: TrainerFlags & { data: string; init: string; scores: string; out: string; loss: DistillLoss; alpha: number; beta: number; normalize: Normalization; queriesPerStep: number; candidatesPerQuery: number; maxLength: number; mlmWeight: number; evalEvery: number; seed: number; steps: number; lr: number },
+  o: TrainerFlags & { data: string; init: string; scores: string; out: string; loss: DistillLoss; alpha: number; beta: number; normalize: Normalization; queriesPerStep: number; candidatesPerQuery: number; maxLength: number; mlmWeight: number; mlmQueryMaskRate: number; evalEvery: number; seed: number; steps: number; lr: number },
 ): Promise<void> {
   const reporter = consoleReporter({ quiet: o.quiet });
   const r = await distillStage({ ...o, train: trainerConfig(o) }, reporter);
@@ -47,6 +47,7 @@ export async function studentAblateAction(
     candidatesPerQuery: number;
     maxLength: number;
     mlmWeight: number;
+    mlmQueryMaskRate: number;
     evalEvery: number;
     seed: number;
     steps: number;

@@ -24,7 +24,8 @@ function addStudentTrainOptions(cmd: Command): Command {
   cmd
     .option('--max-length <n>', 'tokens per pair', (raw: string) => int(8)('--max-length', raw), STUDENT_TRAIN_DEFAULTS.maxLength)
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), STUDENT_TRAIN_DEFAULTS.evalEvery)
-    .option('--mlm-weight <x>', 'keep the MLM loss on one pair per group (the positive, or the teacher\'s best-scored) as a second task with this weight (0: off)', (raw: string) => nonNegative('--mlm-weight', raw), STUDENT_TRAIN_DEFAULTS.mlmWeight);
+    .option('--mlm-weight <x>', 'keep the MLM loss on one pair per group (the positive, or the teacher\'s best-scored) as a second task with this weight (0: off)', (raw: string) => nonNegative('--mlm-weight', raw), STUDENT_TRAIN_DEFAULTS.mlmWeight)
+    .option('--mlm-query-mask-rate <p>', 'that MLM\'s share of the query\'s tokens masked (the document\'s: 15%)', (raw: string) => rate('--mlm-query-mask-rate', raw), STUDENT_TRAIN_DEFAULTS.mlmQueryMaskRate);
   return addOptions(cmd, ['seed', 0], ['steps', STUDENT_TRAIN_DEFAULTS.steps], ['lr', STUDENT_TRAIN_DEFAULTS.lr]);
 }
 
