@@ -75,7 +75,7 @@ test('stage plan: the student\'s MLM on click pairs needs a click log; on candid
   const old = planPipeline(resolvePipelineConfig({ layers: [{ studentPretrain: { pairs: 'candidates', queryMaskRate: 0.15 } }] }), '/tmp/x', WORLD);
   const settings = old.get('student-pretrain')!.settings;
   assert.ok(!('pairs' in settings) && !('queryMaskRate' in settings), JSON.stringify(settings));
-  assert.equal(settings.steps, 600);
+  assert.equal(settings.steps, 3000);
   const now = planPipeline(resolvePipelineConfig(), '/tmp/x', WORLD).get('student-pretrain')!.settings;
   assert.equal(now.pairs, 'clicks');
   assert.equal(now.queryMaskRate, 0.5);
