@@ -156,6 +156,11 @@ export function downstreamOf(stages: PipelineStage[]): Set<PipelineStage> {
   return set;
 }
 
+/** How many stages depend on each stage, directly or through others: side by side, the stages that more of the
+ * pipeline waits for start first (the SFT-only ablation, which only the evaluation needs, after CPT and the student's
+ * MLM). */
+export const DOWNSTREAM = new Map<PipelineStage, number>(PIPELINE_STAGES.map((s) => [s, downstreamOf([s]).size - 1]));
+
 /** A stage or group name as the stages it means. */
 export function stagesNamed(name: string, flag: string): PipelineStage[] {
   if ((PIPELINE_STAGES as readonly string[]).includes(name)) return [name as PipelineStage];
@@ -343,7 +348,8 @@ export async function runPipeline(opts: PipelineOptions, reporter: Reporter = si
 }
 
 /**
- * Runs the queued stages as their upstream stages finish, at most `jobs` at once: a stage that would run alone runs
+ * Runs the queued stages as their upstream stages finish, at most `jobs` at once, those with more stages downstream
+ * first (DOWNSTREAM): a stage that would run alone runs
  * here on every core, and so do the ALONE stages, with nothing beside them; stages that can run together each get a
  * process (`launch`) with cores / jobs threads, and the last one left running gets them all. A failed stage stops the
  * others (their checkpoints resume on the next run) and is reported.
@@ -367,7 +373,8 @@ async function runSideBySide(
   const threads = Math.max(1, Math.floor(cores / jobs));
   const abort = new AbortController();
   const active = new Map<PipelineStage, { done: Promise<{ stage: PipelineStage; error?: unknown }>; widen(threads: number): void }>();
-  const ready = () => queue.filter((s) => ctx.plan.get(s)!.deps.every((d) => ctx.records[d] !== undefined));
+  // the stages whose upstream stages are done, those with more stages downstream first (then in pipeline order)
+  const ready = () => queue.filter((s) => ctx.plan.get(s)!.deps.every((d) => ctx.records[d] !== undefined)).sort((a, b) => DOWNSTREAM.get(b)! - DOWNSTREAM.get(a)!);
   while (queue.length || active.size) {
     const now = ready();
     const here = active.size === 0 ? (now.find((s) => ALONE.has(s)) ?? (now.length === 1 ? now[0] : undefined)) : undefined;

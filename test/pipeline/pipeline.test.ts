@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAvailable } from '../../src/engine/index.js';
 import { parseSettings, readPipelineConfigFile, resolvePipelineConfig, type PipelineConfigFile } from '../../src/pipeline/pipeline-config.js';
-import { PIPELINE_STAGES, planPipeline, runPipeline, downstreamOf } from '../../src/pipeline/pipeline.js';
+import { DOWNSTREAM, PIPELINE_STAGES, planPipeline, runPipeline, downstreamOf } from '../../src/pipeline/pipeline.js';
 import { writePipelineReport } from '../../src/pipeline/pipeline-report.js';
 import { PRESETS } from '../../src/data/synth/world.js';
 import { recordingReporter } from '../../src/util/reporter.js';
@@ -41,6 +41,8 @@ test('stage keys: a changed β changes only the Margin-MSE and hybrid students a
   assert.deepEqual(changed, ['distill-margin', 'distill-hybrid', 'evaluate', 'export']);
   assert.ok(a.get('cpt')!.dir.endsWith(`stages/cpt-${a.get('cpt')!.key}`));
   assert.deepEqual([...downstreamOf(['student-pretrain'])], ['student-pretrain', 'student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid', 'evaluate', 'export']);
+  // side by side, what more stages wait for starts first: CPT, then the student's MLM, then the SFT-only arm
+  assert.deepEqual([DOWNSTREAM.get('cpt'), DOWNSTREAM.get('student-pretrain'), DOWNSTREAM.get('sft-only')], [7, 6, 1]);
   // a preset whose numbers change (a new release) is a new world, and everything after it reruns
   const tiny = PRESETS.tiny;
   PRESETS.tiny = { ...tiny, judgedQueries: tiny.judgedQueries + 1 };
