@@ -1,5 +1,6 @@
 // The defaults of the pipeline's stages and of the demo job, written once: the stages use them and the CLI
 // shows them in --help.
+import { MLM_DEFAULTS } from '../text/mlm.js';
 
 /** The main job (`disranker demo`). */
 export const DEMO_DEFAULTS = {
@@ -155,7 +156,7 @@ export const STUDENT_TRAIN_DEFAULTS = {
   /** weight of the MLM loss kept as a second task on one pair per group (0: off), as the teacher's lmWeight */
   mlmWeight: 0,
   /** that MLM's selection rate of the query's tokens (the document's: 15%), as student pretrain's queryMaskRate */
-  mlmQueryMaskRate: 0.15,
+  mlmQueryMaskRate: MLM_DEFAULTS.rate,
 };
 
 /** Teacher-score normalisations before the distillation loss (src/pipeline/distill.ts). */
