@@ -31,7 +31,12 @@ test('configuration: preset, then file, then --set; unknown or ill-typed fields 
   assert.equal(cfg.distill.alpha, resolvePipelineConfig({ preset: 'quick' }).distill.alpha);
   assert.throws(() => readPipelineConfigFile(join(dir, 'bad.json')), /cpt: Unrecognized key/i);
   assert.throws(() => parseSettings(['distill.beta=-1']), /distill\.beta/);
-  assert.throws(() => resolvePipelineConfig({ preset: 'huge' }), /expected one of default, quick/);
+  assert.throws(() => resolvePipelineConfig({ preset: 'huge' }), /expected one of default, quick, long/);
+  // `long` is the default with longer students: the same teacher stages, so they are reused from a default run
+  const long = resolvePipelineConfig({ preset: 'long' });
+  const def = resolvePipelineConfig();
+  assert.deepEqual({ ...long, preset: 'default', studentLabels: def.studentLabels, distill: def.distill }, def);
+  assert.ok(long.distill.steps > def.distill.steps && long.studentLabels.steps === long.distill.steps);
 });
 
 test('stage keys: a changed β changes only the Margin-MSE and hybrid students and what follows', () => {
@@ -39,6 +44,13 @@ test('stage keys: a changed β changes only the Margin-MSE and hybrid students a
   const b = planPipeline(resolvePipelineConfig({ preset: 'quick', layers: [{ distill: { beta: 0.5 } }] }), '/tmp/x', WORLD);
   const changed = PIPELINE_STAGES.filter((s) => a.get(s)!.key !== b.get(s)!.key);
   assert.deepEqual(changed, ['distill-margin', 'distill-hybrid', 'evaluate', 'export']);
+  // the long preset reuses a default run's teachers and student MLM
+  const d = planPipeline(resolvePipelineConfig(), '/tmp/x', WORLD);
+  const l = planPipeline(resolvePipelineConfig({ preset: 'long' }), '/tmp/x', WORLD);
+  assert.deepEqual(
+    PIPELINE_STAGES.filter((s) => d.get(s)!.key !== l.get(s)!.key),
+    ['student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid', 'evaluate', 'export'],
+  );
   assert.ok(a.get('cpt')!.dir.endsWith(`stages/cpt-${a.get('cpt')!.key}`));
   assert.deepEqual([...downstreamOf(['student-pretrain'])], ['student-pretrain', 'student-labels', 'distill-pointwise', 'distill-margin', 'distill-hybrid', 'evaluate', 'export']);
   // side by side, what more stages wait for starts first: CPT, then the student's MLM, then the SFT-only arm
