@@ -146,7 +146,7 @@ export const STUDENT_TRAIN_DEFAULTS = {
   steps: 3000,
   /** the `long` pipeline preset's students: measured on the small world's main job (seed 0, the hybrid from the
    * 3,000-step MLM; docs/student.md): 9,000 steps 0.616 test nDCG@10 against 0.529 at 3,000 (p < 0.001), dev still
-   * rising; four students at 9,000 steps add about 17 min to the main job on 2 cores */
+   * rising; four students at 9,000 steps add about 18 min to the main job on 2 cores */
   longSteps: 9000,
   lr: 5e-4,
   /** labels: the rank loss over groups, as the teacher's SFT */
