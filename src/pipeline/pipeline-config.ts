@@ -53,23 +53,26 @@ export interface PipelineConfig {
   latency: { rounds: number };
 }
 
-/** `default`: the README's main job on the small world. `quick`: the same frame on the tiny world, in minutes.
- * `long` (below): the default with students trained longer. */
+/** The README's main job on the small world. */
+const DEFAULT_PRESET: PipelineConfig = {
+  preset: 'default',
+  seed: 0,
+  data: { world: 'small', path: null },
+  tokenizer: { vocabSize: TOKENIZER_DEFAULTS.vocabSize },
+  cpt: { steps: CPT_DEFAULTS.steps, batchSize: CPT_DEFAULTS.batchSize, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
+  sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
+  teacherScore: { candidates: 20, batchSize: 32 },
+  studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: STUDENT_PRETRAIN_DEFAULTS.steps, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr, pairs: STUDENT_PRETRAIN_DEFAULTS.pairs, queryMaskRate: STUDENT_PRETRAIN_DEFAULTS.queryMaskRate },
+  studentLabels: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
+  distill: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
+  evaluate: { permutations: 10_000, bootstrap: 10_000 },
+  latency: { rounds: 6 },
+};
+
+/** `default`: the README's main job. `quick`: the same frame on the tiny world, in minutes. `long`: the default with
+ * its four students trained 3x longer (docs/pipeline.md: about 47 min on 2 cores, estimated from stage times). */
 export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
-  default: {
-    preset: 'default',
-    seed: 0,
-    data: { world: 'small', path: null },
-    tokenizer: { vocabSize: TOKENIZER_DEFAULTS.vocabSize },
-    cpt: { steps: CPT_DEFAULTS.steps, batchSize: CPT_DEFAULTS.batchSize, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
-    sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
-    teacherScore: { candidates: 20, batchSize: 32 },
-    studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: STUDENT_PRETRAIN_DEFAULTS.steps, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr, pairs: STUDENT_PRETRAIN_DEFAULTS.pairs, queryMaskRate: STUDENT_PRETRAIN_DEFAULTS.queryMaskRate },
-    studentLabels: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
-    distill: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
-    evaluate: { permutations: 10_000, bootstrap: 10_000 },
-    latency: { rounds: 6 },
-  },
+  default: DEFAULT_PRESET,
   quick: {
     preset: 'quick',
     seed: 0,
@@ -84,13 +87,12 @@ export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
     evaluate: { permutations: 2_000, bootstrap: 2_000 },
     latency: { rounds: 4 },
   },
-};
-/** `long`: the default with its four students trained 3x longer (docs/pipeline.md: about 47 min on 2 cores). */
-PIPELINE_PRESETS.long = {
-  ...PIPELINE_PRESETS.default,
-  preset: 'long',
-  studentLabels: { ...PIPELINE_PRESETS.default.studentLabels, steps: STUDENT_TRAIN_DEFAULTS.longSteps },
-  distill: { ...PIPELINE_PRESETS.default.distill, steps: STUDENT_TRAIN_DEFAULTS.longSteps },
+  long: {
+    ...DEFAULT_PRESET,
+    preset: 'long',
+    studentLabels: { ...DEFAULT_PRESET.studentLabels, steps: STUDENT_TRAIN_DEFAULTS.longSteps },
+    distill: { ...DEFAULT_PRESET.distill, steps: STUDENT_TRAIN_DEFAULTS.longSteps },
+  },
 };
 export const DEFAULT_PIPELINE_PRESET = 'default';
 
