@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../data/dataset.js';
-import { cptRecords, type CptCounts, type CptRecord } from '../data/sets/training-sets.js';
+import { cptRecords, type CptCounts, type CptOptions, type CptRecord } from '../data/sets/training-sets.js';
 import { manualSeed } from '../engine/index.js';
 import { targetNll } from '../models/score.js';
 import { loadHfModel, saveHfModel } from '../models/hf.js';
@@ -95,15 +95,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const steps = opts.steps ?? CPT_DEFAULTS.steps;
   const batchSize = opts.batchSize ?? CPT_DEFAULTS.batchSize;
   const maxLength = opts.maxLength ?? CPT_DEFAULTS.maxLength;
-  const corpus = {
-    minDwell: opts.minDwell ?? CPT_DEFAULTS.minDwell,
-    skipAbove: opts.skipAbove ?? false,
-    lastClick: opts.lastClick ?? false,
-    dedup: opts.dedup ?? CPT_DEFAULTS.dedup,
-    weight: opts.weight ?? 'none',
-    excludeJudged: true,
-    heldOut: opts.heldOut ?? CPT_DEFAULTS.heldOut,
-  };
+  const corpus = cptCorpusOptions(opts);
   const config = trainConfig({
     steps,
     seed: opts.seed,
@@ -119,18 +111,7 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   const micro = batchSize / config.gradAccum;
   const modelDir = opts.modelOut ?? join(opts.out, 'model');
 
-  // the corpus: clicks of the click-log queries, never of the judged ones
-  const ds = await openDataset(opts.data);
-  const judged = new Set((await ds.qrels()).keys());
-  const counts: CptCounts = { impressions: 0, clicks: 0, kept: 0 };
-  const records: CptRecord[] = [];
-  // held-out click-log queries: chosen by a hash of their id (stable whatever the corpus options)
-  const isHeldOut = (qid: string) => corpus.heldOut > 0 && hashString(`held-out:${qid}`) / 2 ** 32 < corpus.heldOut;
-  const heldOutRecords: CptRecord[] = [];
-  for await (const r of cptRecords(ds, { ...corpus, excludeQids: judged }, counts)) (isHeldOut(r.qid) ? heldOutRecords : records).push(r);
-  // sampling: uniform over records (each click once) unless weighted; the CDF makes a weighted draw O(log n)
-  const cdf = corpus.weight === 'none' && !corpus.dedup ? null : cumulative(records.map((r) => (corpus.weight === 'none' ? r.clicks : r.weight)));
-  const draw = (rng: Random) => (cdf ? records[searchCdf(cdf, rng.next() * cdf[cdf.length - 1])] : records[rng.int(records.length)]);
+  const { records, heldOutRecords, draw, counts, judged } = await cptCorpus(opts.data, corpus);
   if (records.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: the click log has no click with dwell ≥ ${corpus.minDwell}s outside the judged queries: nothing to train CPT on`);
   const givenTok = opts.tokenizer ?? opts.init;
   const tokDir = givenTok ?? join(opts.out, 'tokenizer');
@@ -242,6 +223,41 @@ export async function cptStage(opts: CptStageOptions, reporter: Reporter = silen
   } finally {
     model.dispose();
   }
+}
+
+/** The CPT corpus options: the data layer's click filter, the sampling weight and the held-out fraction. */
+export type CptCorpusOptions = Omit<CptOptions, 'out' | 'excludeQids' | 'qids'> & { heldOut: number };
+
+/** The corpus options of `opts` with CPT's defaults filled in. */
+export function cptCorpusOptions(opts: Partial<CptCorpusOptions>): CptCorpusOptions & { excludeJudged: true } {
+  return {
+    minDwell: opts.minDwell ?? CPT_DEFAULTS.minDwell,
+    skipAbove: opts.skipAbove ?? false,
+    lastClick: opts.lastClick ?? false,
+    dedup: opts.dedup ?? CPT_DEFAULTS.dedup,
+    weight: opts.weight ?? 'none',
+    excludeJudged: true,
+    heldOut: opts.heldOut ?? CPT_DEFAULTS.heldOut,
+  };
+}
+
+/**
+ * The CPT corpus of a data set: clicks of the click-log queries, never of the judged ones, with the held-out queries
+ * set apart, and a draw that samples one example as CPT does (uniform over clicks unless weighted).
+ */
+export async function cptCorpus(data: string, corpus: CptCorpusOptions) {
+  const ds = await openDataset(data);
+  const judged = new Set((await ds.qrels()).keys());
+  const counts: CptCounts = { impressions: 0, clicks: 0, kept: 0 };
+  const records: CptRecord[] = [];
+  // held-out click-log queries: chosen by a hash of their id (stable whatever the corpus options)
+  const isHeldOut = (qid: string) => corpus.heldOut > 0 && hashString(`held-out:${qid}`) / 2 ** 32 < corpus.heldOut;
+  const heldOutRecords: CptRecord[] = [];
+  for await (const r of cptRecords(ds, { ...corpus, excludeQids: judged }, counts)) (isHeldOut(r.qid) ? heldOutRecords : records).push(r);
+  // sampling: uniform over records (each click once) unless weighted; the CDF makes a weighted draw O(log n)
+  const cdf = corpus.weight === 'none' && !corpus.dedup ? null : cumulative(records.map((r) => (corpus.weight === 'none' ? r.clicks : r.weight)));
+  const draw = (rng: Random) => (cdf ? records[searchCdf(cdf, rng.next() * cdf[cdf.length - 1])] : records[rng.int(records.length)]);
+  return { records, heldOutRecords, draw, counts, judged };
 }
 
 function cumulative(ws: number[]): Float64Array {

@@ -76,6 +76,8 @@ export const SFT_DEFAULTS = {
   /** weight of the CPT loss kept on each group's positive as a second task during SFT (0: off, the paper's recipe).
    * 1 by default: without it, SFT forgot what CPT learnt and the teacher stayed near chance (docs/teacher.md) */
   lmWeight: 1,
+  /** weight of CPT's next-token loss on clicked pairs replayed during SFT (the CPT arm only; 0: off) */
+  clickReplay: 0,
   evalEvery: 1000,
   /** a decoder from scratch (the SFT-only ablation) has the CPT decoder's shape */
   scratchModel: CPT_DEFAULTS.model,

@@ -24,6 +24,7 @@ import { lossSummary, resultConfig, train, trainConfig, type TrainConfig } from 
 import { DisrankerError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { silentReporter, type Reporter } from '../util/reporter.js';
+import { cptCorpus, cptCorpusOptions } from './cpt.js';
 import { SFT_DEFAULTS } from './defaults.js';
 import { rankingData, sampleGroup, type RankingGroup } from './ranking-data.js';
 import { beginRun, finishTrainingRun, rankerResult, type RankerTrainResult } from './run-folder.js';
@@ -60,6 +61,12 @@ export interface SftStageOptions {
    * task trains the tied LM head with the rest, so both arms run one recipe.
    */
   lmWeight?: number;
+  /**
+   * Weight of CPT's own task replayed during SFT: each step adds the next-token loss on `groupsPerStep` clicked
+   * (query, title + summary) pairs of the click log, drawn as CPT draws them (0: off). It uses the clicks, so it
+   * belongs to the CPT arm; the SFT-only ablation keeps it at 0.
+   */
+  clickReplay?: number;
   evalEvery?: number;
   train?: Partial<TrainConfig>;
   force?: boolean;
@@ -101,6 +108,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
   const labelsFrom = opts.labels ?? SFT_DEFAULTS.labels;
   const loraR = opts.loraR ?? SFT_DEFAULTS.loraR;
   const lmWeight = opts.lmWeight ?? SFT_DEFAULTS.lmWeight;
+  const clickReplay = opts.clickReplay ?? SFT_DEFAULTS.clickReplay;
   if (!(lossName in RANK_LOSSES)) throw new DisrankerError('DR_ERR_USAGE', `--loss: expected one of ${Object.keys(RANK_LOSSES).join(', ')}, got "${lossName}"`);
   const config = trainConfig({ steps, seed: opts.seed, lr: opts.lr ?? SFT_DEFAULTS.lr, evalEvery: opts.evalEvery ?? SFT_DEFAULTS.evalEvery, ...opts.train });
   const modelDir = opts.modelOut ?? join(opts.out, 'model');
@@ -121,7 +129,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     init: opts.init ? { path: opts.init, config_sha256: initHash } : { scratch: opts.model ?? {} },
     tokenizer: { path: tokDir, sha256: createHash('sha256').update(readFileSync(join(tokDir, 'tokenizer.json'))).digest('hex') },
     data: { path: opts.data, labels: labelsFrom, splits: source, fingerprint, train_queries: train_.length, dev_queries: devLists.size },
-    sft: { loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR, lm_weight: lmWeight },
+    sft: { loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR, lm_weight: lmWeight, ...(clickReplay > 0 ? { click_replay: clickReplay } : {}) },
   };
   const runConfig = { train: resultConfig(config), ...identity };
   const { done } = await mainFirst(() => beginRun<SftStageResult>(opts.out, 'sft', runConfig, { force: opts.force, inputs: [opts.data, tokDir, ...(opts.init ? [opts.init] : [])] }));
@@ -130,19 +138,23 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     return { ...done, cached: true };
   }
 
+  // CPT's task replayed on the click log (the same corpus and draw as CPT's)
+  const replay = clickReplay > 0 ? await cptCorpus(opts.data, cptCorpusOptions({})) : null;
+  if (replay && replay.records.length === 0) throw new DisrankerError('DR_ERR_INPUT', `${opts.data}: --click-replay needs a click log, and it has no click to replay`);
+
   // the model: the init decoder with a fresh score head, or a decoder from scratch
   manualSeed(opts.seed);
   let model: LlamaForCausalLM;
   if (opts.init) {
-    const loaded = loadHfModel(opts.init, { heads: { lm: lmWeight > 0, score: true } });
+    const loaded = loadHfModel(opts.init, { heads: { lm: lmWeight > 0 || clickReplay > 0, score: true } });
     if (!(loaded.model instanceof LlamaForCausalLM)) throw new DisrankerError('DR_ERR_MODEL', `${opts.init}: ranking SFT needs a decoder (LLaMA/Qwen2), this is ${loaded.architecture}`);
     model = loaded.model;
-    if (lmWeight > 0 && model.lm_head) throw new DisrankerError('DR_ERR_USAGE', `${opts.init}: --lm-weight supports decoders with tied embeddings only (this one has its own lm_head)`);
+    if ((lmWeight > 0 || clickReplay > 0) && model.lm_head) throw new DisrankerError('DR_ERR_USAGE', `${opts.init}: --lm-weight and --click-replay support decoders with tied embeddings only (this one has its own lm_head)`);
   } else {
     model = new LlamaForCausalLM(
       decoderConfigFor(tok, { ...SFT_DEFAULTS.scratchModel, max_position_embeddings: maxLength, ...opts.model }),
       // tied embeddings: the LM head of --lm-weight is the embedding matrix, trained from scratch with the rest
-      { lm: lmWeight > 0, score: true },
+      { lm: lmWeight > 0 || clickReplay > 0, score: true },
     );
   }
   model.addScoreHead();
@@ -155,7 +167,8 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
     `ranking SFT (${lossName} loss${lossName === 'hinge' ? `, margin ${margin}` : ''}) of ${opts.init ?? 'a decoder from scratch'}` +
       `${loraR > 0 ? ` with LoRA r=${loraR}` : ', full fine-tuning'}: ${train_.length} train queries (${labelsFrom} labels), ${devLists.size} dev; ` +
       `${steps} steps of ${Q} groups × ${G || 'all'} documents${G ? ` (negatives from the top ${hardDepth})` : ''}` +
-      `${lmWeight > 0 ? `, plus the CPT loss on the positives × ${lmWeight}` : ''}`,
+      `${lmWeight > 0 ? `, plus the CPT loss on the positives × ${lmWeight}` : ''}` +
+      `${replay ? `, plus the CPT loss on ${Q} replayed clicks (of ${replay.records.length.toLocaleString('en')}) × ${clickReplay}` : ''}`,
   );
 
   const group = (rng: Random): RankingGroup => sampleGroup(train_, item, rng, G, hardDepth);
@@ -166,9 +179,11 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
         model,
         batch: (step, m) => {
           const rng = new Random(opts.seed).fork(`sft-step-${step}-${m}`);
-          return Array.from({ length: Q }, () => group(rng));
+          const groups = Array.from({ length: Q }, () => group(rng));
+          const clicks = replay ? Array.from({ length: Q }, () => replay.draw(rng)) : [];
+          return { groups, clicks };
         },
-        loss: (groups) => {
+        loss: ({ groups, clicks }) => {
           // G = 0: lists differ in length; pad every row to the longest with label −1 and score masked out
           const width = Math.max(...groups.map((g) => g.items.length));
           const items = groups.flatMap((g) => [...g.items, ...Array.from({ length: width - g.items.length }, () => g.items[0])]);
@@ -181,6 +196,11 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
             // the second task: CPT's next-token loss on each group's best-labelled document given the query
             const { inputs: cpt, labels } = decoderCptInputs(tok, groups.map((g) => g.items[g.labels.indexOf(Math.max(...g.labels))]), { maxLength });
             loss = loss.add(model.lmLoss(cpt, labels).mul(lmWeight));
+          }
+          if (clicks.length > 0) {
+            // CPT's task replayed: the next-token loss on clicked pairs of the click log
+            const { inputs: cpt, labels } = decoderCptInputs(tok, clicks, { maxLength });
+            loss = loss.add(model.lmLoss(cpt, labels).mul(clickReplay));
           }
           return { loss, examples: items.length, tokens: inputs.attentionMask!.sum().item() };
         },
@@ -203,7 +223,7 @@ export async function sftStage(opts: SftStageOptions, reporter: Reporter = silen
       init: opts.init ?? 'scratch',
       steps,
       losses: { kind: lossName, first10_mean: loss.first, last10_mean: loss.last },
-      hyperparameters: { ...config, loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR, lm_weight: lmWeight },
+      hyperparameters: { ...config, loss: lossName, margin, groups_per_step: Q, group_size: G, hard_depth: hardDepth, max_length: maxLength, lora_r: loraR, lm_weight: lmWeight, click_replay: clickReplay },
       dev: { best: result.best, evals: result.evals },
     };
     if (adapter) {

@@ -43,6 +43,15 @@ test('teacher cpt → teacher sft → rerank on the tiny world; SIGKILL mid-SFT 
   assert.equal(scratch.hyperparameters.lm_weight, 1);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'sft-only-lm', 'model', 'config.json'), 'utf8')).architectures, ['LlamaForSequenceClassification']);
 
+  // CPT's task replayed on the click log during SFT: recorded in the card, and it changes what is learnt
+  const short = (out: string, extra: string[]) => ok(['teacher', 'sft', '--data', 'ds', '--init', 'cpt/model', '--out', out, '--steps', '3', '--eval-every', '3', ...extra]);
+  short('sft-plain', []);
+  short('sft-replay', ['--click-replay', '1']);
+  const replayCard = JSON.parse(readFileSync(join(dir, 'sft-replay', 'model', 'model_card.json'), 'utf8'));
+  assert.equal(replayCard.hyperparameters.click_replay, 1);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'sft-plain', 'model', 'model_card.json'), 'utf8')).hyperparameters.click_replay, 0);
+  assert.ok(!readFileSync(join(dir, 'sft-replay', 'model', 'model.safetensors')).equals(readFileSync(join(dir, 'sft-plain', 'model', 'model.safetensors'))), 'the replayed clicks changed nothing');
+
   // killed after its first checkpoint, then resumed
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'disranker.js'), ...sftArgs('sft-killed')], { cwd: dir, env, stdio: 'ignore' });
   const state = join(dir, 'sft-killed', 'checkpoint', 'state.json');

@@ -22,7 +22,7 @@ export async function teacherCptAction(
 }
 
 export async function teacherSftAction(
-  o: TrainerFlags & { data: string; out: string; init?: string; tokenizer?: string; loss: 'hinge' | 'ranknet' | 'listwise'; margin: number; groupsPerStep: number; groupSize: number; hardDepth: number; maxLength: number; labels: 'judged' | 'hidden'; loraR: number; lmWeight: number; evalEvery: number; seed: number; steps: number; lr: number },
+  o: TrainerFlags & { data: string; out: string; init?: string; tokenizer?: string; loss: 'hinge' | 'ranknet' | 'listwise'; margin: number; groupsPerStep: number; groupSize: number; hardDepth: number; maxLength: number; labels: 'judged' | 'hidden'; loraR: number; lmWeight: number; clickReplay: number; evalEvery: number; seed: number; steps: number; lr: number },
 ): Promise<void> {
   const reporter = consoleReporter({ quiet: o.quiet });
   const r = await sftStage(
@@ -43,6 +43,7 @@ export async function teacherSftAction(
       labels: o.labels,
       loraR: o.loraR,
       lmWeight: o.lmWeight,
+      clickReplay: o.clickReplay,
       evalEvery: o.evalEvery,
       train: trainerConfig(o),
       force: o.force,

@@ -45,6 +45,7 @@ export function registerTeacher(program: Command): void {
     .option('--labels <which>', 'judged (qrels.txt) | hidden (a synthetic world\'s hidden labels, standing in for more annotation)', (raw: string) => choice(['judged', 'hidden'] as const)('--labels', raw), SFT_DEFAULTS.labels)
     .option('--lora-r <n>', 'LoRA rank on every projection (0: full fine-tuning)', (raw: string) => int(0)('--lora-r', raw), SFT_DEFAULTS.loraR)
     .option('--lm-weight <x>', 'keep the CPT loss on the positives as a second task with this weight (0: off)', (raw: string) => nonNegative('--lm-weight', raw), SFT_DEFAULTS.lmWeight)
+    .option('--click-replay <x>', 'replay CPT\'s next-token loss on clicked pairs of the click log during SFT with this weight (0: off; it uses the clicks)', (raw: string) => nonNegative('--click-replay', raw), SFT_DEFAULTS.clickReplay)
     .option('--eval-every <n>', 'dev evaluation (and keep-best) every n steps', (raw: string) => int(1)('--eval-every', raw), SFT_DEFAULTS.evalEvery);
   addOptions(sft, ['seed', 0], ['steps', SFT_DEFAULTS.steps], ['lr', SFT_DEFAULTS.lr]);
   addTrainerOptions(sft);
