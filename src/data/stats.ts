@@ -1,9 +1,11 @@
 // `disranker data stats`: what a data set holds, measured from its files (never from generator parameters):
 // counts, label distribution, (with src/eval/orderings.ts) BM25's nDCG@10 on the candidate lists vs. the candidates' own order and the ideal
-// (label) order, the share of relevant documents sharing no query term, and click-through rates by position and label.
+// (label) order, the share of relevant documents sharing no query term, click-through rates by position and label,
+// and how much of the test queries' vocabulary the training queries and the click log's queries cover.
 import { documentText } from './bm25.js';
 import { LAYOUT, openDataset, type Dataset } from './dataset.js';
 import type { Document, Hit } from './schema.js';
+import { judgedSplits } from './sets/split.js';
 import { terms } from './tokenize.js';
 import type { Qrels } from './trec.js';
 
@@ -39,6 +41,10 @@ export interface DatasetStats {
   orderings: OrderingScores[];
   lexicalMismatch?: { labels: string; relevantLabel: number; relevantPairs: number; noSharedTerm: number; share: number };
   ctr?: CtrTable;
+  /** Of the test split's query terms (distinct per query, stop words out), the share that appear in the train
+   * split's queries and in the click log's queries (clicked at least once). Why CPT can help: the click log names
+   * the words the labels never show. */
+  vocabularyCoverage?: { testTerms: number; inTrainQueries: number; inClickLog: number; inClickLogOnly: number };
 }
 
 export async function computeStats(dir: string): Promise<DatasetStats> {
@@ -91,6 +97,7 @@ export async function computeStats(dir: string): Promise<DatasetStats> {
     const r = await ctrTable(ds, labelSets[0][0], labelSets[0][1]);
     stats.ctr = r.table;
     Object.assign(counts, r.counts);
+    if (ds.has(LAYOUT.qrels)) stats.vocabularyCoverage = vocabularyCoverage((await judgedSplits(ds)).splits, r.clickedQueries, qtext);
   }
   return stats;
 }
@@ -98,6 +105,26 @@ export async function computeStats(dir: string): Promise<DatasetStats> {
 /** Relevant = label ≥ 2 on graded scales (max ≥ 3), label ≥ 1 on binary ones. */
 export function relevantLabel(ds: Dataset): number {
   return ds.meta.labels.max >= 3 ? 2 : 1;
+}
+
+function vocabularyCoverage(splits: { train: string[]; test: string[] }, clicked: Set<string>, qtext: Map<string, string>): DatasetStats['vocabularyCoverage'] {
+  const vocab = (qids: Iterable<string>) => new Set([...qids].flatMap((q) => terms(qtext.get(q) ?? '')));
+  const train = vocab(splits.train);
+  const clickLog = vocab(clicked);
+  let n = 0;
+  let inTrain = 0;
+  let inClicks = 0;
+  let clicksOnly = 0;
+  for (const q of splits.test) {
+    for (const t of new Set(terms(qtext.get(q) ?? ''))) {
+      n++;
+      if (train.has(t)) inTrain++;
+      if (clickLog.has(t)) inClicks++;
+      if (clickLog.has(t) && !train.has(t)) clicksOnly++;
+    }
+  }
+  const share = (k: number) => (n === 0 ? 0 : k / n);
+  return { testTerms: n, inTrainQueries: share(inTrain), inClickLog: share(inClicks), inClickLogOnly: share(clicksOnly) };
 }
 
 function lexicalMismatch(ds: Dataset, [name, qrels]: [string, Qrels], docs: Map<string, Document>, qtext: Map<string, string>): DatasetStats['lexicalMismatch'] {
@@ -118,7 +145,7 @@ function lexicalMismatch(ds: Dataset, [name, qrels]: [string, Qrels], docs: Map<
   return { labels: name, relevantLabel: level, relevantPairs: pairs, noSharedTerm: none, share: pairs === 0 ? 0 : none / pairs };
 }
 
-async function ctrTable(ds: Dataset, name: string, qrels: Qrels): Promise<{ table: CtrTable; counts: Record<string, number> }> {
+async function ctrTable(ds: Dataset, name: string, qrels: Qrels): Promise<{ table: CtrTable; counts: Record<string, number>; clickedQueries: Set<string> }> {
   const { min, max } = ds.meta.labels;
   const labelValues = Array.from({ length: max - min + 1 }, (_, i) => min + i);
   const shown: number[][] = [];
@@ -127,12 +154,16 @@ async function ctrTable(ds: Dataset, name: string, qrels: Qrels): Promise<{ tabl
   let nShown = 0;
   let nClicks = 0;
   let unlabeled = 0;
+  const clickedQueries = new Set<string>();
   for await (const imp of ds.impressions()) {
     impressions++;
     const judged = qrels.get(imp.qid);
     for (const r of imp.results) {
       nShown++;
-      if (r.clicked) nClicks++;
+      if (r.clicked) {
+        nClicks++;
+        clickedQueries.add(imp.qid);
+      }
       const label = judged?.get(r.docid);
       if (label === undefined) {
         unlabeled++;
@@ -149,6 +180,7 @@ async function ctrTable(ds: Dataset, name: string, qrels: Qrels): Promise<{ tabl
   return {
     table: { labels: name, positions: shown.length, labelValues, shown, clicks, unlabeled },
     counts: { impressions, shownResults: nShown, clicks: nClicks },
+    clickedQueries,
   };
 }
 
@@ -170,6 +202,11 @@ export function formatStats(s: DatasetStats): string {
   if (s.lexicalMismatch) {
     const m = s.lexicalMismatch;
     out.push(`relevant (label >= ${m.relevantLabel}, ${m.labels}) documents sharing no query term: ${m.noSharedTerm} of ${m.relevantPairs} (${(100 * m.share).toFixed(1)}%)`);
+  }
+  if (s.vocabularyCoverage) {
+    const v = s.vocabularyCoverage;
+    const pc = (x: number) => `${(100 * x).toFixed(1)}%`;
+    out.push(`test queries' terms (${v.testTerms}) seen in the train queries: ${pc(v.inTrainQueries)}; in the click log's queries: ${pc(v.inClickLog)}; in the click log only: ${pc(v.inClickLogOnly)}`);
   }
   if (s.ctr) {
     const t = s.ctr;

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { generateSynthetic } from '../../src/data/synth/generate.js';
 import { datasetStats as computeStats } from '../../src/eval/orderings.js';
 import { openDataset } from '../../src/data/dataset.js';
+import { judgedSplits } from '../../src/data/sets/split.js';
+import { terms } from '../../src/data/tokenize.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dr-synth-'));
 const A = join(root, 'a');
@@ -60,6 +62,30 @@ test('stats from the files: BM25 clearly below the ideal, relevant documents wit
   assert.ok(hidden.ndcg10.bm25 > 0.3, `BM25 nDCG@10 ${hidden.ndcg10.bm25} should work partially`);
   assert.ok(s.lexicalMismatch && s.lexicalMismatch.share > 0.2, `share without a shared term: ${s.lexicalMismatch?.share}`);
   assert.ok(s.lexicalMismatch.share < 0.8);
+});
+
+test('vocabulary coverage: the test queries\' terms counted in the train queries and in the clicked queries', async () => {
+  await world;
+  const s = await computeStats(A);
+  const v = s.vocabularyCoverage;
+  assert.ok(v);
+  // recount by hand from the files
+  const ds = await openDataset(A);
+  const queries = await ds.loadQueries();
+  const { splits } = await judgedSplits(ds);
+  const clicked = new Set<string>();
+  for await (const imp of ds.impressions()) if (imp.results.some((r) => r.clicked)) clicked.add(imp.qid);
+  const words = (q: string) => new Set(terms(queries.get(q)?.text ?? ''));
+  const train = new Set(splits.train.flatMap((q) => [...words(q)]));
+  const clicks = new Set([...clicked].flatMap((q) => [...words(q)]));
+  const testTerms = splits.test.flatMap((q) => [...words(q)]);
+  assert.equal(v.testTerms, testTerms.length);
+  assert.ok(v.testTerms > 0);
+  assert.equal(v.inTrainQueries, testTerms.filter((t) => train.has(t)).length / testTerms.length);
+  assert.equal(v.inClickLog, testTerms.filter((t) => clicks.has(t)).length / testTerms.length);
+  assert.equal(v.inClickLogOnly, testTerms.filter((t) => clicks.has(t) && !train.has(t)).length / testTerms.length);
+  // the click log's thousands of impressions name more of the vocabulary than 14 training queries do
+  assert.ok(v.inClickLog > v.inTrainQueries, JSON.stringify(v));
 });
 
 test('CTR falls with position at equal relevance and rises with relevance at equal position', async () => {
