@@ -97,7 +97,8 @@ export async function computeStats(dir: string): Promise<DatasetStats> {
     const r = await ctrTable(ds, labelSets[0][0], labelSets[0][1]);
     stats.ctr = r.table;
     Object.assign(counts, r.counts);
-    if (ds.has(LAYOUT.qrels)) stats.vocabularyCoverage = vocabularyCoverage((await judgedSplits(ds)).splits, r.clickedQueries, qtext);
+    const judged = labelSets.find(([name]) => name === 'judged');
+    if (judged) stats.vocabularyCoverage = vocabularyCoverage((await judgedSplits(ds, judged[1])).splits, r.clickedQueries, qtext);
   }
   return stats;
 }
@@ -118,9 +119,11 @@ function vocabularyCoverage(splits: { train: string[]; test: string[] }, clicked
   for (const q of splits.test) {
     for (const t of new Set(terms(qtext.get(q) ?? ''))) {
       n++;
-      if (train.has(t)) inTrain++;
-      if (clickLog.has(t)) inClicks++;
-      if (clickLog.has(t) && !train.has(t)) clicksOnly++;
+      const inTrainQueries = train.has(t);
+      const inClickLog = clickLog.has(t);
+      if (inTrainQueries) inTrain++;
+      if (inClickLog) inClicks++;
+      if (inClickLog && !inTrainQueries) clicksOnly++;
     }
   }
   const share = (k: number) => (n === 0 ? 0 : k / n);

@@ -7,7 +7,7 @@ import { DisrankerError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { LAYOUT, type Dataset } from '../dataset.js';
 import { Random } from '../../util/random.js';
-import { compareIds } from '../trec.js';
+import { compareIds, type Qrels } from '../trec.js';
 
 export const SPLIT_NAMES = ['train', 'dev', 'test'] as const;
 
@@ -45,14 +45,15 @@ export async function writeSplits(ds: Dataset, opts: { ratios: number[]; seed: n
 
 /**
  * The judged queries' train/dev/test split: the data set's splits/*.txt when it has them, else the default
- * split (SPLIT_DEFAULTS) computed in memory, the same that `data split` would write.
+ * split (SPLIT_DEFAULTS) computed in memory, the same that `data split` would write. `qrels`: the data set's
+ * judged labels when the caller has them loaded already (else they are read).
  */
-export async function judgedSplits(ds: Dataset): Promise<{ splits: Record<(typeof SPLIT_NAMES)[number], string[]>; source: 'files' | 'default' }> {
+export async function judgedSplits(ds: Dataset, qrels?: Qrels): Promise<{ splits: Record<(typeof SPLIT_NAMES)[number], string[]>; source: 'files' | 'default' }> {
   if (SPLIT_NAMES.every((n) => ds.has(join(LAYOUT.splits, `${n}.txt`)))) {
     const [train, dev, test] = await Promise.all(SPLIT_NAMES.map((n) => ds.split(n)));
     return { splits: { train, dev, test }, source: 'files' };
   }
-  const qrels = await ds.qrels();
+  qrels ??= await ds.qrels();
   return { splits: splitQueries(qrels.keys(), parseRatios(SPLIT_DEFAULTS.ratios), SPLIT_DEFAULTS.seed), source: 'default' };
 }
 

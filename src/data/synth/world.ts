@@ -28,7 +28,8 @@ export const PRESETS: Record<string, Preset> = {
   // small: 72 concepts per topic (24 until the teacher issue's last round). With 24, the 1,050 training queries'
   // labels already named 92.5% of the colloquial forms in the test queries (the click log 99.8%), so the clicks
   // had nothing to teach that the labels did not; with 72, 67% (the click log 97%), as in web search, where the click
-  // log covers far more of the vocabulary than the labels do (docs/formats.md).
+  // log covers far more of the vocabulary than the labels do (counted on the hidden concepts; `data stats` gives the
+  // term-level coverage, docs/formats.md).
   small: { topics: 12, conceptsPerTopic: 72, entitiesPerTopic: 10, documents: 3000, queries: 6500, judgedQueries: 1500, candidates: 50, impressions: 60_000, shown: 10 },
   medium: { topics: 40, conceptsPerTopic: 30, entitiesPerTopic: 20, documents: 30_000, queries: 5000, judgedQueries: 500, candidates: 100, impressions: 200_000, shown: 10 },
   large: { topics: 120, conceptsPerTopic: 40, entitiesPerTopic: 40, documents: 150_000, queries: 30_000, judgedQueries: 1000, candidates: 100, impressions: 1_000_000, shown: 10 },
