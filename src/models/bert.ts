@@ -4,7 +4,8 @@
 // Input: [CLS] query [SEP] title + summary [SEP]; output: one relevance score per pair (logits[:, 0]).
 //
 // Shapes: B batch, T tokens, H hidden, nh heads, hs = H / nh head size.
-import { arange, crossEntropy, linear, tensor, zeros, zerosLike, Embedding, LayerNorm, Linear, Module, type Tensor, type DType } from '../engine/index.js';
+import { arange, crossEntropy, linear, zeros, zerosLike, Embedding, LayerNorm, Linear, Module, type Tensor, type DType } from '../engine/index.js';
+import { labelledRows } from './labelled.js';
 
 /** Fields and defaults of HF's BertConfig (bert-base-uncased sizes); names are the config.json keys. */
 export interface BertConfig {
@@ -274,19 +275,11 @@ export class BertLMPredictionHead extends Module {
    */
   loss(hidden: Tensor, wordEmbeddings: Tensor, labels: Tensor): Tensor {
     const [B, T, H] = hidden.shape;
-    const flat = labels.reshape(B * T);
-    const picked: number[] = [];
-    flat.data().forEach((l, i) => {
-      if (Number(l) !== -100) picked.push(i);
-    });
-    if (picked.length === 0) {
-      const all = this.forward(hidden, wordEmbeddings); // nothing masked: torch's mean over no positions (nan)
-      return crossEntropy(all.reshape(B * T, all.shape[2]).to('float32'), flat, { ignoreIndex: -100 });
-    }
-    const index = tensor(picked, { dtype: 'int64', device: hidden.device });
-    const logits = this.forward(hidden.reshape(B * T, H).indexSelect(0, index), wordEmbeddings); // (N, V)
-    return crossEntropy(logits.to('float32'), flat.indexSelect(0, index));
+    const picked = labelledRows(labels, 0);
+    if (!picked) return crossEntropy(this.forward(hidden, wordEmbeddings).reshape(B * T, this.config.vocab_size).to('float32'), labels.reshape(B * T)); // nan, as torch
+    return crossEntropy(this.forward(hidden.reshape(B * T, H).indexSelect(0, picked.rows), wordEmbeddings).to('float32'), picked.targets); // (N, V)
   }
+
 }
 
 class BertPredictionTransform extends Module {
