@@ -151,6 +151,9 @@ export const STUDENT_TRAIN_DEFAULTS = {
    * 3,000-step MLM; docs/student.md): 9,000 steps 0.616 test nDCG@10 against 0.529 at 3,000 (p < 0.001), dev still
    * rising; four students at 9,000 steps add about 18 min to the main job on 2 cores */
   longSteps: 9000,
+  /** the main job's (`default` pipeline preset) students: 3,000 steps put the main job at 33-38 min on 2 cores, over
+   * its 30-min budget; at 2,000 the four students save about 6 min of CPU (docs/pipeline.md has both) */
+  mainSteps: 2000,
   lr: 5e-4,
   /** labels: the rank loss over groups, as the teacher's SFT */
   loss: 'hinge' as 'hinge' | 'ranknet' | 'listwise',

@@ -63,14 +63,14 @@ const DEFAULT_PRESET: PipelineConfig = {
   sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
   teacherScore: { candidates: 20, batchSize: 32 },
   studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: STUDENT_PRETRAIN_DEFAULTS.steps, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr, pairs: STUDENT_PRETRAIN_DEFAULTS.pairs, queryMaskRate: STUDENT_PRETRAIN_DEFAULTS.queryMaskRate },
-  studentLabels: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
-  distill: { steps: STUDENT_TRAIN_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
+  studentLabels: { steps: STUDENT_TRAIN_DEFAULTS.mainSteps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
+  distill: { steps: STUDENT_TRAIN_DEFAULTS.mainSteps, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
   evaluate: { permutations: 10_000, bootstrap: 10_000 },
   latency: { rounds: 6 },
 };
 
 /** `default`: the README's main job. `quick`: the same frame on the tiny world, in minutes. `long`: the default with
- * its four students trained 3x longer (docs/pipeline.md: about 47 min on 2 cores, estimated from stage times). */
+ * its four students trained 9,000 steps instead of 2,000 (docs/pipeline.md has its cost). */
 export const PIPELINE_PRESETS: Record<string, PipelineConfig> = {
   default: DEFAULT_PRESET,
   quick: {
