@@ -89,6 +89,9 @@ export const PIPELINE_SFT_DEFAULTS = {
   /** listwise softmax cross-entropy over each group (targets 2^label − 1), measured against the hinge with the same
    * recipe otherwise (seed 0, docs/teacher.md): best dev nDCG@10 0.618 against 0.590 */
   loss: 'listwise' as typeof SFT_DEFAULTS.loss,
+  /** a dev evaluation (150 queries × 50 candidates) costs about 8 s at one thread, 8% of an arm at every 1,000 steps;
+   * the dev curves rise to the last 1,000 steps (docs/pipeline.md) */
+  evalEvery: 2000,
 };
 
 /** Reranking a data set's candidate lists with a model folder (src/pipeline/rerank.ts). */
@@ -151,9 +154,6 @@ export const STUDENT_TRAIN_DEFAULTS = {
    * 3,000-step MLM; docs/student.md): 9,000 steps 0.616 test nDCG@10 against 0.529 at 3,000 (p < 0.001), dev still
    * rising; four students at 9,000 steps add about 18 min to the main job on 2 cores */
   longSteps: 9000,
-  /** the main job's (`default` pipeline preset) students: 3,000 steps put the main job at 33-38 min on 2 cores, over
-   * its 30-min budget; at 2,000 the four students save about 6 min of CPU (docs/pipeline.md has both) */
-  mainSteps: 2000,
   lr: 5e-4,
   /** labels: the rank loss over groups, as the teacher's SFT */
   loss: 'hinge' as 'hinge' | 'ranknet' | 'listwise',
@@ -167,6 +167,14 @@ export const STUDENT_TRAIN_DEFAULTS = {
   mlmWeight: 0,
   /** that MLM's selection rate of the query's tokens (the document's: 15%), as student pretrain's queryMaskRate */
   mlmQueryMaskRate: MLM_DEFAULTS.rate,
+};
+
+/** Where the main job's students (the `default` pipeline preset) depart from `student train` / `student distill`:
+ * the main job has a 30-minute budget on 2 cores, and with 3,000 steps it took 33-38 min (docs/pipeline.md). */
+export const PIPELINE_STUDENT_DEFAULTS = {
+  steps: 2000,
+  /** a dev evaluation (150 queries × 50 candidates) costs about 5 s at one thread; the dev curves rise to the end */
+  evalEvery: 1000,
 };
 
 /** Teacher-score normalisations before the distillation loss (src/pipeline/distill.ts). */

@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { DisrankerError } from '../util/errors.js';
 
-import { CPT_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, PIPELINE_SFT_DEFAULTS, PRETRAIN_PAIRS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type PretrainPairs } from './defaults.js';
+import { CPT_DEFAULTS, DISTILL_DEFAULTS, NORMALIZATIONS, PIPELINE_SFT_DEFAULTS, PIPELINE_STUDENT_DEFAULTS, PRETRAIN_PAIRS, SFT_DEFAULTS, STUDENT_PRETRAIN_DEFAULTS, STUDENT_SIZES, STUDENT_TRAIN_DEFAULTS, TEACHER_SIZES, TOKENIZER_DEFAULTS, type PretrainPairs } from './defaults.js';
 
 /** The pipeline's stages, in order (here, not in pipeline.ts, so the CLI lists them without loading the stages). */
 export const PIPELINE_STAGES = [
@@ -60,11 +60,11 @@ const DEFAULT_PRESET: PipelineConfig = {
   data: { world: 'small', path: null },
   tokenizer: { vocabSize: TOKENIZER_DEFAULTS.vocabSize },
   cpt: { steps: CPT_DEFAULTS.steps, batchSize: CPT_DEFAULTS.batchSize, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
-  sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: SFT_DEFAULTS.evalEvery },
+  sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: PIPELINE_SFT_DEFAULTS.evalEvery },
   teacherScore: { candidates: 20, batchSize: 32 },
   studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: STUDENT_PRETRAIN_DEFAULTS.steps, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr, pairs: STUDENT_PRETRAIN_DEFAULTS.pairs, queryMaskRate: STUDENT_PRETRAIN_DEFAULTS.queryMaskRate },
-  studentLabels: { steps: STUDENT_TRAIN_DEFAULTS.mainSteps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
-  distill: { steps: STUDENT_TRAIN_DEFAULTS.mainSteps, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: STUDENT_TRAIN_DEFAULTS.evalEvery },
+  studentLabels: { steps: PIPELINE_STUDENT_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: PIPELINE_STUDENT_DEFAULTS.evalEvery },
+  distill: { steps: PIPELINE_STUDENT_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, alpha: DISTILL_DEFAULTS.alpha, beta: DISTILL_DEFAULTS.beta, normalize: DISTILL_DEFAULTS.normalize, evalEvery: PIPELINE_STUDENT_DEFAULTS.evalEvery },
   evaluate: { permutations: 10_000, bootstrap: 10_000 },
   latency: { rounds: 6 },
 };
