@@ -275,11 +275,9 @@ export class BertLMPredictionHead extends Module {
    */
   loss(hidden: Tensor, wordEmbeddings: Tensor, labels: Tensor): Tensor {
     const [B, T, H] = hidden.shape;
-    const picked = labelledRows(labels, 0);
-    if (!picked) return crossEntropy(this.forward(hidden, wordEmbeddings).reshape(B * T, this.config.vocab_size).to('float32'), labels.reshape(B * T)); // nan, as torch
-    return crossEntropy(this.forward(hidden.reshape(B * T, H).indexSelect(0, picked.rows), wordEmbeddings).to('float32'), picked.targets); // (N, V)
+    const { rows, targets } = labelledRows(labels, 0);
+    return crossEntropy(this.forward(hidden.reshape(B * T, H).indexSelect(0, rows), wordEmbeddings).to('float32'), targets); // (N, V)
   }
-
 }
 
 class BertPredictionTransform extends Module {

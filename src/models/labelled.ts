@@ -2,16 +2,14 @@
 // (B, T) position: the masked-LM's 15% of tokens, CPT's title + summary. The vocabulary projection of a small
 // model's whole batch is most of its step; the loss and gradients are the same.
 import { tensor, type Tensor } from '../engine/index.js';
-
-/** The ignored label, as torch's cross_entropy ignore_index default. */
-export const IGNORE = -100;
+import { IGNORE_INDEX } from '../text/index.js';
 
 /**
  * Rows of the flattened (B·T, H) hidden states whose prediction counts, with their targets (int64 tensors on labels'
  * device). shift 0: position t predicts labels[:, t] (masked LM); shift 1: position t predicts labels[:, t+1] (next
- * token). null when no label counts.
+ * token). None counting gives empty tensors, and the mean cross-entropy over them is nan, as torch's over all ignored.
  */
-export function labelledRows(labels: Tensor, shift: 0 | 1): { rows: Tensor; targets: Tensor } | null {
+export function labelledRows(labels: Tensor, shift: 0 | 1): { rows: Tensor; targets: Tensor } {
   const [B, T] = labels.shape;
   const flat = labels.data();
   const rows: number[] = [];
@@ -19,11 +17,10 @@ export function labelledRows(labels: Tensor, shift: 0 | 1): { rows: Tensor; targ
   for (let b = 0; b < B; b++) {
     for (let t = 0; t + shift < T; t++) {
       const y = Number(flat[b * T + t + shift]);
-      if (y === IGNORE) continue;
+      if (y === IGNORE_INDEX) continue;
       rows.push(b * T + t);
       targets.push(y);
     }
   }
-  if (rows.length === 0) return null;
   return { rows: tensor(rows, { dtype: 'int64', device: labels.device }), targets: tensor(targets, { dtype: 'int64', device: labels.device }) };
 }

@@ -364,10 +364,9 @@ export class LlamaForCausalLM extends Module {
    */
   lmLoss(inputs: DecoderInputs, labels: Tensor): Tensor {
     const h = this.hidden(inputs);
-    const picked = labelledRows(labels, 1); // the LM head on the counted positions only: the same loss, far cheaper
-    if (!picked) return LlamaForCausalLM.lmLossFromLogits(this.lmHead(h), labels); // nan, as torch
     const [B, T, H] = h.shape;
-    return crossEntropy(this.lmHead(h.reshape(B * T, H).indexSelect(0, picked.rows)).to('float32'), picked.targets);
+    const { rows, targets } = labelledRows(labels, 1); // the LM head on the counted positions only: the same loss, far cheaper
+    return crossEntropy(this.lmHead(h.reshape(B * T, H).indexSelect(0, rows)).to('float32'), targets);
   }
 
   /** The CPT loss on given logits (B, T, V): position t predicts labels[:, t+1]; -100 labels do not count. */

@@ -90,7 +90,7 @@ export const PIPELINE_SFT_DEFAULTS = {
    * recipe otherwise (seed 0, docs/teacher.md): best dev nDCG@10 0.618 against 0.590 */
   loss: 'listwise' as typeof SFT_DEFAULTS.loss,
   /** a dev evaluation (150 queries × 50 candidates) costs about 8 s at one thread, 8% of an arm at every 1,000 steps;
-   * the dev curves rise to the last 1,000 steps (docs/pipeline.md) */
+   * the dev curves rose to within 1,000 steps of the end on every run measured (docs/pipeline.md) */
   evalEvery: 2000,
 };
 
@@ -173,7 +173,8 @@ export const STUDENT_TRAIN_DEFAULTS = {
  * the main job has a 30-minute budget on 2 cores, and with 3,000 steps it took 33-38 min (docs/pipeline.md). */
 export const PIPELINE_STUDENT_DEFAULTS = {
   steps: 2000,
-  /** a dev evaluation (150 queries × 50 candidates) costs about 5 s at one thread; the dev curves rise to the end */
+  /** a dev evaluation (150 queries × 50 candidates) costs about 5 s at one thread; the dev curves rose to the end on
+   * the 3,000-step runs (docs/pipeline.md) */
   evalEvery: 1000,
 };
 

@@ -39,6 +39,8 @@ test('BertLMPredictionHead.loss: the masked positions only give the full logitsâ
     });
     const unmasked = hidden.grad!.reshape(B * T, 16).abs().sum(1).toArray();
     labels.forEach((l, i) => assert.equal(unmasked[i] === 0, l === -100, `position ${i} (label ${l})`));
+    // nothing masked: nan, as torch's mean over no position
+    assert.ok(Number.isNaN(head.loss(hidden, emb, tensor(labels.map(() => -100), { dtype: 'int64', shape: [B, T] })).item()));
   });
   head.dispose();
 });
