@@ -60,7 +60,7 @@ const DEFAULT_PRESET: PipelineConfig = {
   data: { world: 'small', path: null },
   tokenizer: { vocabSize: TOKENIZER_DEFAULTS.vocabSize },
   cpt: { steps: CPT_DEFAULTS.steps, batchSize: CPT_DEFAULTS.batchSize, lr: CPT_DEFAULTS.lr, size: CPT_DEFAULTS.size },
-  sft: { steps: SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: PIPELINE_SFT_DEFAULTS.evalEvery },
+  sft: { steps: PIPELINE_SFT_DEFAULTS.steps, lr: SFT_DEFAULTS.lr, loss: PIPELINE_SFT_DEFAULTS.loss, margin: SFT_DEFAULTS.margin, groupsPerStep: SFT_DEFAULTS.groupsPerStep, groupSize: SFT_DEFAULTS.groupSize, hardDepth: SFT_DEFAULTS.hardDepth, lmWeight: SFT_DEFAULTS.lmWeight, evalEvery: PIPELINE_SFT_DEFAULTS.evalEvery },
   teacherScore: { candidates: 20, batchSize: 32 },
   studentPretrain: { size: STUDENT_PRETRAIN_DEFAULTS.size, vocabSize: STUDENT_PRETRAIN_DEFAULTS.vocabSize, steps: STUDENT_PRETRAIN_DEFAULTS.steps, batchSize: STUDENT_PRETRAIN_DEFAULTS.batchSize, lr: STUDENT_PRETRAIN_DEFAULTS.lr, pairs: STUDENT_PRETRAIN_DEFAULTS.pairs, queryMaskRate: STUDENT_PRETRAIN_DEFAULTS.queryMaskRate },
   studentLabels: { steps: PIPELINE_STUDENT_DEFAULTS.steps, lr: STUDENT_TRAIN_DEFAULTS.lr, evalEvery: PIPELINE_STUDENT_DEFAULTS.evalEvery },
