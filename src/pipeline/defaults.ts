@@ -88,8 +88,8 @@ export const SFT_DEFAULTS = {
 
 /** Where the pipeline's ranking SFT (both arms) departs from `teacher sft`'s defaults, which keep the paper's loss and train longer. */
 export const PIPELINE_SFT_DEFAULTS = {
-  /** half of `teacher sft`'s: both arms at 16,000 steps take about 32 min side by side on 2 cores, over the main job's
-   * 30 minutes by themselves (docs/pipeline.md) */
+  /** half of `teacher sft`'s: both arms at 16,000 steps took 27.5 min side by side on 2 cores (seed 0), and the main
+   * job with them about 41 min (docs/pipeline.md) */
   steps: 8000,
   /** listwise softmax cross-entropy over each group (targets 2^label − 1), measured against the hinge with the same
    * recipe otherwise (seed 0, docs/teacher.md): best dev nDCG@10 0.618 against 0.590 */
